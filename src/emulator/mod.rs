@@ -1,0 +1,1 @@
+//! Cloudflare emulator (placeholder until it lands).

@@ -1,0 +1,1 @@
+//! Atomic writes and backups (placeholder until it lands).

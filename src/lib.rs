@@ -1,0 +1,30 @@
+//! aigate: connect OpenCode to Cloudflare AI Gateway in one guided command.
+//!
+//! Where things live:
+//! - [`cli`]: the clap definition of every command and flag (the contract in `spec/cli.md`).
+//! - [`commands`]: one thin file per command; each turns arguments into a call below.
+//! - [`wizard`]: `setup`: gather answers (flags or prompts) into a [`wizard::Plan`], then apply it.
+//! - [`cloudflare`]: the typed Cloudflare API and AI Gateway data-plane client.
+//! - [`emulator`]: a stateful Cloudflare emulator on 127.0.0.1 (tests and `--sandbox`).
+//! - [`secrets`]: where the token is kept (OS keychain, or an explicit 0600 file).
+//! - [`opencode`]: OpenCode's config and `auth.json`: paths, templates, merging.
+//! - [`files`]: atomic writes, backups and undo for every file aigate changes.
+//! - [`prompt`]: the prompter (dialoguer on a terminal, refusal when non-interactive).
+//! - [`state`]: aigate's own non-secret profile state.
+//! - [`ui`]: human output on stderr, `--json` on stdout, spinners.
+
+pub mod cli;
+pub mod cloudflare;
+pub mod commands;
+pub mod emulator;
+pub mod exit;
+pub mod files;
+pub mod opencode;
+pub mod prompt;
+pub mod secret;
+pub mod secrets;
+pub mod state;
+pub mod ui;
+pub mod wizard;
+
+pub use secret::Secret;

@@ -1,0 +1,1 @@
+//! OpenCode config and auth.json (placeholder until it lands).
