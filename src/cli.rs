@@ -1,1 +1,256 @@
-//! cli (being written)
+//! The command-line surface: every command and flag of the contract (`spec/cli.md`).
+//!
+//! Parsing only; each command's behaviour lives in `commands/<name>.rs`.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+pub const DEFAULT_API_URL: &str = "https://api.cloudflare.com/client/v4";
+pub const DEFAULT_GATEWAY_URL: &str = "https://gateway.ai.cloudflare.com/v1";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "aigate",
+    version,
+    about = "Connect the OpenCode coding agent to Cloudflare AI Gateway in one guided command",
+    long_about = "Connect the OpenCode coding agent to Cloudflare AI Gateway in one guided command.\n\n\
+        Run `aigate setup` (or just `aigate`) to verify a Cloudflare API token, pick or create a \
+        gateway, choose Unified Billing or BYOK, keep the token in the OS keychain, write \
+        OpenCode's config, and send a test prompt. Try it without an account: `aigate setup --sandbox`.",
+    after_help = "Secrets are never taken as flag values: the token comes from --token-stdin, \
+        CLOUDFLARE_API_TOKEN or a hidden prompt."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Cloudflare v4 API base URL
+    #[arg(long, global = true, env = "AIGATE_API_URL", default_value = DEFAULT_API_URL, value_name = "URL")]
+    pub api_url: String,
+
+    /// AI Gateway data-plane base URL ({base}/{account}/{gateway}/...)
+    #[arg(long, global = true, env = "AIGATE_GATEWAY_URL", default_value = DEFAULT_GATEWAY_URL, value_name = "URL")]
+    pub gateway_url: String,
+
+    /// Which stored setup to use; several can coexist
+    #[arg(
+        long,
+        global = true,
+        env = "AIGATE_PROFILE",
+        default_value = "default",
+        value_name = "NAME"
+    )]
+    pub profile: String,
+
+    /// Print one JSON document on stdout; human text goes to stderr
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Disable colours (also NO_COLOR)
+    #[arg(long, global = true)]
+    pub no_color: bool,
+
+    /// Diagnostic detail (secrets are always redacted)
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The onboarding wizard (what plain `aigate` runs)
+    Setup(SetupArgs),
+    /// Show what the profile holds and whether it still works
+    Status,
+    /// Replace the stored token; the old one stays on any failure
+    Rotate(RotateArgs),
+    /// List the models reachable through the gateway
+    Models,
+    /// Send one prompt through the gateway, the same route OpenCode uses
+    Test(TestArgs),
+    /// Run a command with CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID, CLOUDFLARE_GATEWAY_ID set
+    Run(RunArgs),
+    /// Remove the profile's token from every place aigate put it
+    Logout,
+    /// Print a shell snippet that makes plain `opencode` go through `aigate run`
+    ShellInit(ShellInitArgs),
+    /// Serve the Cloudflare emulator on 127.0.0.1 (for development and tests)
+    #[command(hide = true)]
+    Emulator(EmulatorArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BillingArg {
+    /// Pay Cloudflare: one bill, credits loaded in the dashboard
+    Unified,
+    /// Bring your own provider keys, stored in the gateway
+    Byok,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TokenDelivery {
+    /// From the keychain through `aigate run` (default)
+    Env,
+    /// Also written to OpenCode's own auth.json (mode 0600), so plain `opencode` works
+    OpencodeAuth,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct SetupArgs {
+    /// Never prompt; a missing answer exits 2 naming the flag (implied when stdin is not a terminal)
+    #[arg(long)]
+    pub non_interactive: bool,
+
+    /// Read the Cloudflare API token from standard input
+    #[arg(long)]
+    pub token_stdin: bool,
+
+    /// The Cloudflare account to use
+    #[arg(long, value_name = "ID")]
+    pub account_id: Option<String>,
+
+    /// The AI Gateway to use
+    #[arg(long, value_name = "ID")]
+    pub gateway: Option<String>,
+
+    /// Create --gateway ID if it does not exist
+    #[arg(long)]
+    pub create_gateway: bool,
+
+    /// Turn on authentication for an existing gateway that has it off (needed for billing)
+    #[arg(long)]
+    pub enable_authentication: bool,
+
+    /// Unified Billing (pay Cloudflare) or BYOK (provider keys stored in the gateway)
+    #[arg(long, value_enum)]
+    pub billing: Option<BillingArg>,
+
+    /// A provider key for BYOK: PROVIDER=ENV_VAR names the env var holding the key (repeatable)
+    #[arg(long = "byok-key", value_name = "PROVIDER=ENV_VAR")]
+    pub byok_keys: Vec<String>,
+
+    /// The default model, as a gateway catalog id (e.g. openai/gpt-5-mini)
+    #[arg(long, value_name = "PROVIDER/MODEL")]
+    pub model: Option<String>,
+
+    /// The model OpenCode uses for titles and summaries (default: a small model of the same provider)
+    #[arg(long, value_name = "PROVIDER/MODEL")]
+    pub small_model: Option<String>,
+
+    /// The OpenCode config file to write (default: OpenCode's global config)
+    #[arg(long, value_name = "PATH", conflicts_with = "project")]
+    pub opencode_config: Option<PathBuf>,
+
+    /// Write ./opencode.json[c] of the current project instead of the global file
+    #[arg(long)]
+    pub project: bool,
+
+    /// How OpenCode gets the token at launch
+    #[arg(long, value_enum)]
+    pub token_delivery: Option<TokenDelivery>,
+
+    /// Allow a plaintext 0600 file when no OS keychain is usable
+    #[arg(long)]
+    pub insecure_storage: bool,
+
+    /// Do not list models or send the test prompt
+    #[arg(long)]
+    pub skip_test: bool,
+
+    /// Print the plan (what would be created, stored, written); change nothing anywhere
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Run everything against the embedded Cloudflare emulator with throwaway storage
+    #[arg(long)]
+    pub sandbox: bool,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct RotateArgs {
+    /// Read the new token from standard input
+    #[arg(long)]
+    pub token_stdin: bool,
+
+    /// Never prompt
+    #[arg(long)]
+    pub non_interactive: bool,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct TestArgs {
+    /// The model to test (default: the profile's model)
+    #[arg(long, value_name = "PROVIDER/MODEL")]
+    pub model: Option<String>,
+
+    /// The prompt to send
+    #[arg(long, value_name = "TEXT")]
+    pub prompt: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// The command and its arguments
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        required = true,
+        value_name = "CMD"
+    )]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ShellInitArgs {
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct EmulatorArgs {
+    /// Also act as an HTTPS proxy for api.cloudflare.com and gateway.ai.cloudflare.com
+    #[arg(long)]
+    pub tls_proxy: bool,
+
+    /// Seed the sandbox account, token and gateways
+    #[arg(long)]
+    pub sandbox: bool,
+
+    /// Write the CA certificate (PEM) here when --tls-proxy is on
+    #[arg(long, value_name = "PATH")]
+    pub ca_out: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn run_takes_everything_after_the_command() {
+        let cli = Cli::try_parse_from(["aigate", "run", "--", "env", "-i", "--x"]).unwrap();
+        match cli.command {
+            Some(Command::Run(r)) => assert_eq!(r.command, vec!["env", "-i", "--x"]),
+            other => panic!("{other:?}"),
+        }
+    }
+}

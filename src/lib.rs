@@ -19,6 +19,7 @@ pub mod commands;
 pub mod emulator;
 pub mod exit;
 pub mod files;
+pub mod interrupt;
 pub mod opencode;
 pub mod prompt;
 pub mod secret;

@@ -1,1 +1,92 @@
-//! state (being written)
+//! aigate's own non-secret state: one record per profile (account, gateway, billing, where the
+//! token is kept, which OpenCode files were written). Never holds a secret.
+//!
+//! Lives in `profiles.json` in aigate's config directory (`directories`' config dir for
+//! `aigate`, which honours `XDG_CONFIG_HOME`).
+
+use crate::cli::{BillingArg, TokenDelivery};
+use crate::files::FileChange;
+use crate::secrets::StoreKind;
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const FILE_NAME: &str = "profiles.json";
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct State {
+    #[serde(default)]
+    pub profiles: BTreeMap<String, Profile>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Profile {
+    pub account_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_name: Option<String>,
+    pub gateway_id: String,
+    pub billing: BillingArg,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub byok_providers: Vec<String>,
+    pub model: String,
+    pub small_model: String,
+    pub token_store: StoreKind,
+    pub token_delivery: TokenDelivery,
+    pub opencode_config: PathBuf,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_json: Option<PathBuf>,
+}
+
+/// aigate's config directory.
+pub fn config_dir() -> anyhow::Result<PathBuf> {
+    let dirs = directories::ProjectDirs::from("", "", "aigate")
+        .context("cannot find a home directory for aigate's settings (is HOME set?)")?;
+    Ok(dirs.config_dir().to_path_buf())
+}
+
+pub fn default_path() -> anyhow::Result<PathBuf> {
+    Ok(config_dir()?.join(FILE_NAME))
+}
+
+impl State {
+    pub fn load(path: &Path) -> anyhow::Result<State> {
+        match std::fs::read(path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).with_context(|| {
+                format!(
+                    "{} is not valid aigate state; fix or remove it",
+                    path.display()
+                )
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State::default()),
+            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        }
+    }
+
+    pub fn profile(&self, name: &str) -> Option<&Profile> {
+        self.profiles.get(name)
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s.into_bytes()
+    }
+
+    /// The change that stores `self` at `path` (a no-op when the file already says the same).
+    pub fn plan_write(&self, path: &Path) -> anyhow::Result<FileChange> {
+        let before = match std::fs::read(path) {
+            Ok(b) => Some(b),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        Ok(FileChange {
+            path: path.to_path_buf(),
+            before,
+            after: Some(self.to_bytes()),
+            mode: Some(0o644),
+            backup: false,
+            sensitive: false,
+        })
+    }
+}

@@ -1,0 +1,216 @@
+//! The parts every command is built from, made once per run: the UI, the async runtime, the
+//! Cloudflare endpoints, where state and OpenCode files live, and how to open the token store.
+//! `--sandbox` swaps each part for a throwaway one backed by the embedded emulator.
+
+use crate::cli::GlobalArgs;
+use crate::cloudflare::{Client, Endpoints};
+use crate::emulator::{Emulator, EmulatorOptions, Seed};
+use crate::exit::{Failure, Kind};
+use crate::opencode::Env;
+use crate::secrets::{self, FileStore, SecretStore, StoreKind};
+use crate::state::{self, Profile, State};
+use crate::ui::Ui;
+use crate::{Secret, interrupt};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub struct Context {
+    pub global: GlobalArgs,
+    pub ui: Ui,
+    pub rt: tokio::runtime::Runtime,
+    pub endpoints: Endpoints,
+    pub env: Env,
+    pub state_path: PathBuf,
+    pub sandbox: Option<Sandbox>,
+}
+
+/// The embedded emulator and the throwaway directory a `--sandbox` run writes into.
+pub struct Sandbox {
+    pub emulator: Emulator,
+    pub dir: PathBuf,
+}
+
+impl Context {
+    pub fn new(global: GlobalArgs, sandbox: bool) -> anyhow::Result<Context> {
+        let ui = Ui::new(global.json, global.no_color, global.verbose);
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        interrupt::install(&rt);
+        let mut endpoints = Endpoints {
+            api_url: global.api_url.clone(),
+            gateway_url: global.gateway_url.clone(),
+        };
+        let mut env = Env::from_process()?;
+        let mut state_path = state::default_path()?;
+        let sandbox = if sandbox {
+            let emulator = rt.block_on(Emulator::start(EmulatorOptions {
+                tls_proxy: false,
+                seed: Seed::Sandbox,
+            }))?;
+            let dir = tempfile::Builder::new()
+                .prefix("aigate-sandbox-")
+                .tempdir()?
+                .keep();
+            endpoints = Endpoints {
+                api_url: emulator.api_url(),
+                gateway_url: emulator.gateway_url(),
+            };
+            env = Env {
+                home: dir.clone(),
+                xdg_config_home: Some(dir.join("config")),
+                xdg_data_home: Some(dir.join("data")),
+                cwd: dir.clone(),
+            };
+            state_path = dir.join("config").join("aigate").join(state::FILE_NAME);
+            Some(Sandbox { emulator, dir })
+        } else {
+            None
+        };
+        Ok(Context {
+            global,
+            ui,
+            rt,
+            endpoints,
+            env,
+            state_path,
+            sandbox,
+        })
+    }
+
+    pub fn profile_name(&self) -> &str {
+        &self.global.profile
+    }
+
+    pub fn load_state(&self) -> anyhow::Result<State> {
+        State::load(&self.state_path)
+    }
+
+    /// The profile, or exit 1 telling how to create it.
+    pub fn require_profile(&self) -> anyhow::Result<Profile> {
+        let state = self.load_state()?;
+        state.profile(self.profile_name()).cloned().ok_or_else(|| {
+            let flag = if self.profile_name() == "default" {
+                String::new()
+            } else {
+                format!(" --profile {}", self.profile_name())
+            };
+            Failure::new(
+                Kind::Other,
+                format!("profile '{}' is not set up", self.profile_name()),
+            )
+            .with_hint(format!("run `aigate setup{flag}`"))
+            .into()
+        })
+    }
+
+    /// A Cloudflare client on the one connection pool of this run.
+    pub fn client(&self, token: Secret) -> anyhow::Result<Client> {
+        let client = Client::new(self.endpoints.clone(), token)?;
+        Ok(if self.ui.verbose() {
+            let ui = self.ui.clone();
+            client.with_logger(Arc::new(move |line: &str| ui.debug(line)))
+        } else {
+            client
+        })
+    }
+
+    /// The store a new token goes into: the keychain, or (only when allowed) a 0600 file.
+    pub fn store_for_write(&self, insecure_storage: bool) -> anyhow::Result<Box<dyn SecretStore>> {
+        match &self.sandbox {
+            Some(s) => Ok(Box::new(FileStore::new(
+                s.dir.join("config").join("aigate").join("credentials.json"),
+            ))),
+            None => secrets::open_for_write(insecure_storage),
+        }
+    }
+
+    /// The store a profile recorded.
+    pub fn store_of(&self, kind: StoreKind) -> anyhow::Result<Box<dyn SecretStore>> {
+        match &self.sandbox {
+            Some(_) => self.store_for_write(true),
+            None => secrets::open_kind(kind),
+        }
+    }
+
+    /// The token for commands other than setup: `CLOUDFLARE_API_TOKEN` overrides the stored one.
+    pub fn token_for(&self, profile: &Profile) -> anyhow::Result<(Secret, TokenOrigin)> {
+        if let Some(t) = env_token() {
+            return Ok((t, TokenOrigin::EnvVar));
+        }
+        let store = self.store_of(profile.token_store)?;
+        match store.get(self.profile_name())? {
+            Some(t) => Ok((t, TokenOrigin::Store(store.describe()))),
+            None => Err(Failure::new(
+                Kind::Auth,
+                format!(
+                    "no token is stored for profile '{}' in {}",
+                    self.profile_name(),
+                    store.describe()
+                ),
+            )
+            .with_hint(format!(
+                "run `aigate rotate{}` to store one",
+                profile_flag(self.profile_name())
+            ))
+            .into()),
+        }
+    }
+}
+
+/// Where a command's token came from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TokenOrigin {
+    EnvVar,
+    Store(String),
+}
+
+/// `CLOUDFLARE_API_TOKEN`, when set and not empty.
+pub fn env_token() -> Option<Secret> {
+    std::env::var("CLOUDFLARE_API_TOKEN")
+        .ok()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .map(Secret::new)
+}
+
+/// ` --profile NAME` for hints, empty for the default profile.
+pub fn profile_flag(name: &str) -> String {
+    if name == "default" {
+        String::new()
+    } else {
+        format!(" --profile {name}")
+    }
+}
+
+/// Read a token from stdin to EOF, trimming one trailing newline.
+pub fn read_token_stdin() -> anyhow::Result<Secret> {
+    use std::io::Read;
+    let mut buf = String::new();
+    std::io::stdin()
+        .read_to_string(&mut buf)
+        .map_err(|e| anyhow::anyhow!("cannot read the token from standard input: {e}"))?;
+    let trimmed = buf
+        .strip_suffix('\n')
+        .map(|s| s.strip_suffix('\r').unwrap_or(s))
+        .unwrap_or(&buf);
+    let token = trimmed.trim();
+    if token.is_empty() {
+        return Err(
+            Failure::usage("--token-stdin was given but standard input was empty")
+                .with_hint(
+                    "pipe the token in, e.g. `printf %s \"$TOKEN\" | aigate setup --token-stdin`",
+                )
+                .into(),
+        );
+    }
+    if token.chars().any(char::is_whitespace) {
+        return Err(
+            Failure::usage("the token read from standard input contains whitespace")
+                .with_hint("pipe only the token itself")
+                .into(),
+        );
+    }
+    Ok(Secret::new(token.to_string()))
+}

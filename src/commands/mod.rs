@@ -1,0 +1,37 @@
+//! One thin file per command: each turns parsed arguments into calls on the parts below
+//! (`wizard`, `cloudflare`, `secrets`, `opencode`, `state`). Shared wiring is in `context`.
+
+pub mod context;
+pub mod emulator;
+pub mod logout;
+pub mod models;
+pub mod rotate;
+pub mod run;
+pub mod setup;
+pub mod shell_init;
+pub mod status;
+pub mod test;
+
+use crate::cli::{Cli, Command, SetupArgs};
+use context::Context;
+
+/// Run the parsed command line; the returned code is the process exit code.
+pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
+    let command = cli.command.unwrap_or(Command::Setup(SetupArgs::default()));
+    if let Command::Emulator(args) = &command {
+        return emulator::exec(&cli.global, args);
+    }
+    let sandbox = matches!(&command, Command::Setup(a) if a.sandbox);
+    let mut ctx = Context::new(cli.global, sandbox)?;
+    match command {
+        Command::Setup(args) => setup::exec(&mut ctx, &args),
+        Command::Status => status::exec(&mut ctx),
+        Command::Rotate(args) => rotate::exec(&mut ctx, &args),
+        Command::Models => models::exec(&mut ctx),
+        Command::Test(args) => test::exec(&mut ctx, &args),
+        Command::Run(args) => run::exec(&mut ctx, &args),
+        Command::Logout => logout::exec(&mut ctx),
+        Command::ShellInit(args) => shell_init::exec(&ctx, &args),
+        Command::Emulator(_) => unreachable!("handled above"),
+    }
+}

@@ -1,0 +1,122 @@
+//! `aigate rotate`: replace the stored token. The new token is verified first (active, reaches
+//! the profile's account and gateway, may run inference); then every place the old one lived
+//! is updated together. On any failure the old token stays everywhere.
+
+use super::context::{Context, env_token, profile_flag, read_token_stdin};
+use crate::cli::{RotateArgs, TokenDelivery};
+use crate::exit::{Failure, Kind};
+use crate::files::Transaction;
+use crate::interrupt::{self, Critical};
+use crate::{Secret, opencode, prompt};
+use anyhow::Context as _;
+use serde_json::json;
+
+pub fn exec(ctx: &mut Context, args: &RotateArgs) -> anyhow::Result<i32> {
+    let profile = ctx.require_profile()?;
+    let name = ctx.profile_name().to_string();
+    let new = if args.token_stdin {
+        read_token_stdin()?
+    } else if let Some(t) = env_token() {
+        t
+    } else {
+        let mut p = prompt::for_run(args.non_interactive);
+        p.password(
+            "Paste the new Cloudflare API token (input is hidden)",
+            "--token-stdin",
+        )?
+    };
+
+    // 1. Verify the new token before touching anything.
+    let keep = "the stored token was kept";
+    let client = ctx.client(new.clone())?;
+    let spinner = ctx.ui.spinner("Verifying the new token…");
+    let info = ctx
+        .rt
+        .block_on(client.verify_token(Some(&profile.account_id)));
+    drop(spinner);
+    let info = info.map_err(|e| {
+        anyhow::Error::new(e).context(format!("the new token was not accepted; {keep}"))
+    })?;
+    let (gateway, models) = ctx.rt.block_on(async {
+        tokio::join!(
+            client.get_gateway(&profile.account_id, &profile.gateway_id),
+            client.list_models(&profile.account_id, &profile.gateway_id)
+        )
+    });
+    let gateway = gateway.map_err(|e| {
+        anyhow::Error::new(e).context(format!("the new token cannot read the gateway; {keep}"))
+    })?;
+    if gateway.is_none() {
+        return Err(Failure::new(
+            Kind::Auth,
+            format!(
+                "the new token does not reach gateway '{}' in account {}; {keep}",
+                profile.gateway_id, profile.account_id
+            ),
+        )
+        .with_hint(
+            "give the token access to that account, or run `aigate setup` to pick another gateway",
+        )
+        .into());
+    }
+    models.map_err(|e| {
+        anyhow::Error::new(e).context(format!("the new token cannot use the gateway; {keep}"))
+    })?;
+    ctx.ui.ok(&format!(
+        "New token {} is valid{}",
+        new.masked(),
+        info.expires_on
+            .map(|e| format!(" (expires {})", e.format("%Y-%m-%d")))
+            .unwrap_or_default()
+    ));
+
+    // 2. Replace it everywhere, as one unit.
+    let store = ctx.store_of(profile.token_store)?;
+    let old = store.get(&name).context("cannot read the stored token")?;
+    if old.as_ref().is_some_and(|o| o.same_as(&new)) {
+        ctx.ui
+            .ok("That token is already the stored one; nothing changed.");
+        return Ok(0);
+    }
+    let auth_change = match (&profile.token_delivery, &profile.auth_json) {
+        (TokenDelivery::OpencodeAuth, Some(path)) => Some(opencode::plan_auth_upsert(
+            path,
+            &new,
+            &profile.account_id,
+            &profile.gateway_id,
+        )?),
+        _ => None,
+    };
+    let _critical = Critical::enter();
+    interrupt::checkpoint()?;
+    store
+        .set(&name, &new)
+        .with_context(|| format!("could not store the new token; {keep}"))?;
+    let restore = |old: &Option<Secret>| match old {
+        Some(t) => store.set(&name, t),
+        None => store.delete(&name).map(|_| ()),
+    };
+    if let Some(change) = &auth_change {
+        let mut txn = Transaction::new();
+        if let Err(e) = interrupt::checkpoint().and_then(|_| txn.apply(change)) {
+            let _ = txn.rollback();
+            restore(&old).context("could not put the old token back")?;
+            return Err(e.context(format!("could not update OpenCode's auth.json; {keep}")));
+        }
+        txn.commit();
+    }
+    ctx.ui
+        .ok(&format!("Token replaced in {}", store.describe()));
+    if let Some(c) = &auth_change {
+        ctx.ui
+            .ok(&format!("Token replaced in {}", c.path.display()));
+    }
+    ctx.ui.info(&format!(
+        "You can now delete the old token in the dashboard. Check with `aigate{} status`.",
+        profile_flag(&name)
+    ));
+    if ctx.ui.json_mode() {
+        ctx.ui.json(&json!({"profile": name, "rotated": true, "token_store": profile.token_store, "auth_json": auth_change.map(|c| c.path)}));
+    }
+    Ok(0)
+}

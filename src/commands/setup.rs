@@ -1,0 +1,128 @@
+//! `aigate setup`: gather the plan, show it, apply it, prove it works.
+
+use super::context::{Context, profile_flag};
+use crate::cli::{SetupArgs, TokenDelivery};
+use crate::prompt;
+use crate::wizard::{apply, finish, gather};
+use serde_json::json;
+
+pub fn exec(ctx: &mut Context, args: &SetupArgs) -> anyhow::Result<i32> {
+    if !args.byok_keys.is_empty() && args.billing == Some(crate::cli::BillingArg::Unified) {
+        return Err(crate::exit::Failure::usage("--byok-key only goes with --billing byok").into());
+    }
+    if let Some(s) = &ctx.sandbox {
+        ctx.ui.note(&format!(
+            "Sandbox: talking to the embedded Cloudflare emulator; files go to {}",
+            s.dir.display()
+        ));
+    }
+    let mut prompter = prompt::for_run(args.non_interactive);
+    let plan = gather::gather(ctx, args, prompter.as_mut())?;
+
+    ctx.ui.heading(if args.dry_run {
+        "Plan (dry run: nothing will be changed)"
+    } else {
+        "Plan"
+    });
+    for line in plan.describe() {
+        ctx.ui.info(&line);
+    }
+    if args.dry_run {
+        if ctx.ui.json_mode() {
+            ctx.ui.json(&json!({
+                "dry_run": true,
+                "profile": plan.profile,
+                "account_id": plan.account.id,
+                "gateway_id": plan.gateway_id,
+                "gateway_created": plan.gateway_created(),
+                "billing": plan.billing.arg(),
+                "token_store": plan.store.kind(),
+                "opencode_config": plan.config_change.path,
+                "changes": plan.describe(),
+            }));
+        }
+        return Ok(0);
+    }
+    if prompter.interactive() && !prompter.confirm("Apply this plan?", true, "--non-interactive")? {
+        ctx.ui.line("Nothing was changed.");
+        return Ok(crate::exit::FAILURE);
+    }
+
+    let client = ctx.client(plan.token.clone())?;
+    ctx.ui.heading("Applying");
+    apply::apply(ctx, &client, &plan)?;
+
+    let mut models_count = plan.models.models.len();
+    let mut test = serde_json::Value::Null;
+    let mut code = 0;
+    if plan.run_test {
+        ctx.ui.heading("Checking the gateway");
+        let list = finish::list_models(ctx, &client, &plan.account.id, &plan.gateway_id)?;
+        models_count = list.models.len();
+        match finish::test_prompt(
+            ctx,
+            &client,
+            &plan.account.id,
+            &plan.gateway_id,
+            &plan.model,
+            finish::TEST_PROMPT,
+        ) {
+            Ok(o) => {
+                test = json!({
+                    "model": plan.model, "ok": true, "route": o.route.describe(),
+                    "ttft_ms": o.ttft.map(|d| d.as_millis() as u64), "total_ms": o.total.as_millis() as u64,
+                });
+            }
+            Err(e) => {
+                ctx.ui.error(&format!("the test prompt failed: {e:#}"));
+                if let Some(h) = crate::exit::hint_of(&e) {
+                    ctx.ui.hint(&h);
+                }
+                ctx.ui
+                    .info("Setup itself was saved; fix the problem above and run `aigate test`.");
+                test = json!({"model": plan.model, "ok": false, "error": format!("{e}"), "ttft_ms": null, "total_ms": null});
+                code = crate::exit::exit_code_for(&e);
+            }
+        }
+    }
+
+    ctx.ui.heading("Done");
+    let pf = profile_flag(&plan.profile);
+    match plan.delivery {
+        TokenDelivery::Env => ctx.ui.info(&format!(
+            "Launch OpenCode through the gateway:  aigate{pf} run -- opencode"
+        )),
+        TokenDelivery::OpencodeAuth => ctx
+            .ui
+            .info("Launch OpenCode:  opencode   (the token is in OpenCode's auth.json)"),
+    }
+    ctx.ui.info(&format!(
+        "Check the setup any time:          aigate{pf} status"
+    ));
+    if let Some(s) = &ctx.sandbox {
+        ctx.ui.info(&format!(
+            "Sandbox files (safe to delete):    {}",
+            s.dir.display()
+        ));
+    }
+    if ctx.ui.json_mode() {
+        ctx.ui.json(&json!({
+            "profile": plan.profile,
+            "account_id": plan.account.id,
+            "gateway_id": plan.gateway_id,
+            "gateway_created": plan.gateway_created(),
+            "billing": plan.billing.arg(),
+            "byok_providers": plan.billing.providers(),
+            "model": plan.model,
+            "small_model": plan.small_model,
+            "token_store": plan.store.kind(),
+            "token_delivery": plan.delivery,
+            "opencode_config": plan.config_change.path,
+            "auth_json": plan.auth_change.as_ref().map(|c| c.path.clone()),
+            "models": models_count,
+            "test": test,
+            "sandbox_dir": ctx.sandbox.as_ref().map(|s| s.dir.clone()),
+        }));
+    }
+    Ok(code)
+}

@@ -1,1 +1,0 @@
-//! wizard (being written)

@@ -1,0 +1,84 @@
+//! The last step: list the gateway's models and send a streamed test prompt through the route
+//! OpenCode will use for the chosen model, with time to first token and total time.
+
+use crate::cloudflare::{ChatOutcome, ChatRequest, Client, ModelList, route_for};
+use crate::commands::context::Context;
+use std::io::Write;
+
+pub const TEST_PROMPT: &str =
+    "Reply with one short sentence: you are reachable through Cloudflare AI Gateway.";
+
+pub fn list_models(
+    ctx: &Context,
+    client: &Client,
+    account: &str,
+    gateway: &str,
+) -> anyhow::Result<ModelList> {
+    let spinner = ctx.ui.spinner("Listing the gateway's models…");
+    let list = ctx.rt.block_on(client.list_models(account, gateway));
+    match list {
+        Ok(l) => {
+            spinner.done(&format!(
+                "{} models reachable through '{gateway}'",
+                l.models.len()
+            ));
+            Ok(l)
+        }
+        Err(e) => {
+            spinner.fail("could not list the gateway's models");
+            Err(e.into())
+        }
+    }
+}
+
+/// Send `prompt` to `model`, streaming the reply to stderr (or silently under `--json`).
+pub fn test_prompt(
+    ctx: &Context,
+    client: &Client,
+    account: &str,
+    gateway: &str,
+    model: &str,
+    prompt: &str,
+) -> anyhow::Result<ChatOutcome> {
+    let route = route_for(model);
+    let spinner = ctx.ui.spinner(&format!(
+        "Sending a test prompt to {model} ({})…",
+        route.describe()
+    ));
+    let req = ChatRequest {
+        model: model.to_string(),
+        prompt: prompt.to_string(),
+        max_tokens: 200,
+        stream: true,
+    };
+    let show = !ctx.ui.json_mode();
+    let mut started = false;
+    let mut on_text = |t: &str| {
+        if show {
+            if !started {
+                spinner.clear();
+                eprint!("  {} ", console::style("reply:").dim());
+                started = true;
+            }
+            eprint!("{t}");
+            let _ = std::io::stderr().flush();
+        }
+    };
+    let outcome = ctx
+        .rt
+        .block_on(client.chat(account, gateway, &req, &mut on_text));
+    if started {
+        eprintln!();
+    }
+    drop(spinner);
+    let outcome = outcome?;
+    ctx.ui.ok(&format!(
+        "Test prompt answered by {model}: first token after {}, total {} ms",
+        outcome
+            .ttft
+            .map(|d| format!("{} ms", d.as_millis()))
+            .unwrap_or_else(|| "n/a".into()),
+        outcome.total.as_millis()
+    ));
+    Ok(outcome)
+}

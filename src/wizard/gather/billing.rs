@@ -1,0 +1,271 @@
+//! Step 4: Unified Billing (pay Cloudflare; show the credit balance) or BYOK (provider keys
+//! stored in the gateway through its provider-config API, never on disk).
+
+use super::gateway::GatewayChoice;
+use crate::Secret;
+use crate::cli::{BillingArg, SetupArgs};
+use crate::cloudflare::{Account, Client, ProviderConfig};
+use crate::commands::context::Context;
+use crate::exit::Failure;
+use crate::prompt::Prompter;
+use crate::state::Profile;
+use crate::wizard::plan::{BillingPlan, ByokKey};
+
+/// Providers offered for BYOK: (provider slug in the gateway, label).
+pub const BYOK_PROVIDERS: &[(&str, &str)] = &[
+    ("openai", "OpenAI"),
+    ("anthropic", "Anthropic"),
+    ("google-ai-studio", "Google AI Studio"),
+    ("grok", "xAI (Grok)"),
+    ("deepseek", "DeepSeek"),
+    ("groq", "Groq"),
+    ("mistral", "Mistral"),
+];
+
+pub fn credits_url(account_id: &str) -> String {
+    format!(
+        "https://dash.cloudflare.com/{account_id}/ai/ai-gateway (Credits Available › Manage › Top-up)"
+    )
+}
+
+pub fn step(
+    ctx: &Context,
+    client: &Client,
+    args: &SetupArgs,
+    prompter: &mut dyn Prompter,
+    previous: Option<&Profile>,
+    account: &Account,
+    gw: &GatewayChoice,
+) -> anyhow::Result<BillingPlan> {
+    let choice = match args.billing {
+        Some(b) => b,
+        None if !args.byok_keys.is_empty() => BillingArg::Byok,
+        None => {
+            let prev = previous.map(|p| p.billing);
+            if !prompter.interactive()
+                && let Some(b) = prev
+            {
+                b
+            } else {
+                let balance = gw
+                    .balance
+                    .as_ref()
+                    .map(|b| format!(" Your credit balance: {}.", b.display()))
+                    .unwrap_or_default();
+                ctx.ui.info("Unified Billing: Cloudflare pays the providers and bills you; one bill, no provider");
+                ctx.ui.info(&format!(
+                    "  accounts or keys to manage, but you load credits first.{balance}"
+                ));
+                ctx.ui.info("BYOK: your own provider keys, kept encrypted in the gateway (Secrets Store); you keep");
+                ctx.ui
+                    .info("  your provider contracts and rates, and manage one key per provider.");
+                let items = vec![
+                    "Unified Billing (pay Cloudflare)".to_string(),
+                    "BYOK (bring your own provider keys)".to_string(),
+                ];
+                let default = usize::from(prev == Some(BillingArg::Byok));
+                match prompter.select(
+                    "How should model usage be paid?",
+                    &items,
+                    default,
+                    "--billing",
+                )? {
+                    0 => BillingArg::Unified,
+                    _ => BillingArg::Byok,
+                }
+            }
+        }
+    };
+    match choice {
+        BillingArg::Unified => {
+            if !args.byok_keys.is_empty() {
+                return Err(Failure::usage("--byok-key only goes with --billing byok").into());
+            }
+            match &gw.balance {
+                Some(b) if b.balance <= 0.0 => {
+                    ctx.ui.warn(&format!(
+                        "your credit balance is {}: requests will fail until you load credits",
+                        b.display()
+                    ));
+                    ctx.ui
+                        .info(&format!("load credits at {}", credits_url(&account.id)));
+                }
+                Some(b) => ctx
+                    .ui
+                    .ok(&format!("Unified Billing (credit balance {})", b.display())),
+                None => ctx
+                    .ui
+                    .ok("Unified Billing (credit balance not available to this token)"),
+            }
+            Ok(BillingPlan::Unified {
+                balance: gw.balance.clone(),
+            })
+        }
+        BillingArg::Byok => byok(ctx, client, args, prompter, previous, account, gw),
+    }
+}
+
+fn byok(
+    ctx: &Context,
+    client: &Client,
+    args: &SetupArgs,
+    prompter: &mut dyn Prompter,
+    previous: Option<&Profile>,
+    account: &Account,
+    gw: &GatewayChoice,
+) -> anyhow::Result<BillingPlan> {
+    let flagged = parse_byok_flags(&args.byok_keys)?;
+    let existing: Vec<ProviderConfig> = if gw.exists() {
+        ctx.rt
+            .block_on(client.list_provider_configs(&account.id, &gw.id))?
+            .into_iter()
+            .filter(|c| c.alias == "default")
+            .collect()
+    } else {
+        vec![]
+    };
+    let existing_id = |slug: &str| {
+        existing
+            .iter()
+            .find(|c| c.provider_slug == slug)
+            .map(|c| c.id.clone())
+    };
+    let mut keys = vec![];
+    if !flagged.is_empty() {
+        for (provider, secret) in flagged {
+            keys.push(ByokKey {
+                existing_id: existing_id(&provider),
+                provider,
+                secret,
+            });
+        }
+    } else if prompter.interactive() {
+        let previous_providers = previous
+            .map(|p| p.byok_providers.clone())
+            .unwrap_or_default();
+        let items: Vec<String> = BYOK_PROVIDERS
+            .iter()
+            .map(
+                |(slug, label)| match existing.iter().find(|c| c.provider_slug == *slug) {
+                    Some(c) => format!("{label}  (key stored: {})", c.secret_preview),
+                    None => label.to_string(),
+                },
+            )
+            .collect();
+        let defaults: Vec<bool> = BYOK_PROVIDERS
+            .iter()
+            .map(|(slug, _)| {
+                existing_id(slug).is_some() || previous_providers.iter().any(|p| p == slug)
+            })
+            .collect();
+        let chosen = prompter.multi_select(
+            "Which providers' keys should the gateway use?",
+            &items,
+            &defaults,
+            "--byok-key",
+        )?;
+        if chosen.is_empty() {
+            return Err(Failure::usage("BYOK needs at least one provider key")
+                .with_hint("select a provider with space, or choose Unified Billing")
+                .into());
+        }
+        for i in chosen {
+            let (slug, label) = BYOK_PROVIDERS[i];
+            if let Some(id) = existing_id(slug)
+                && !prompter.confirm(
+                    &format!("Replace the stored {label} key?"),
+                    false,
+                    "--byok-key",
+                )?
+            {
+                let _ = id;
+                continue;
+            }
+            let secret =
+                prompter.password(&format!("{label} API key (input is hidden)"), "--byok-key")?;
+            keys.push(ByokKey {
+                provider: slug.to_string(),
+                secret,
+                existing_id: existing_id(slug),
+            });
+        }
+    } else if existing.is_empty() {
+        return Err(Failure::missing_answer(
+            "a provider key for BYOK",
+            "--byok-key PROVIDER=ENV_VAR",
+        )
+        .into());
+    }
+    let kept: Vec<String> = existing
+        .iter()
+        .map(|c| c.provider_slug.clone())
+        .filter(|slug| !keys.iter().any(|k| &k.provider == slug))
+        .collect();
+    for k in &keys {
+        let verb = if k.existing_id.is_some() {
+            "replaced"
+        } else {
+            "stored"
+        };
+        ctx.ui.ok(&format!(
+            "{} key will be {verb} in the gateway (alias default), never on disk",
+            k.provider
+        ));
+    }
+    for p in &kept {
+        ctx.ui.ok(&format!("{p} key already stored in the gateway"));
+    }
+    Ok(BillingPlan::Byok { keys, kept })
+}
+
+/// `PROVIDER=ENV_VAR` pairs: the value names an env var holding the key (never the key).
+pub fn parse_byok_flags(specs: &[String]) -> anyhow::Result<Vec<(String, Secret)>> {
+    let mut out: Vec<(String, Secret)> = vec![];
+    for spec in specs {
+        let Some((provider, var)) = spec.split_once('=') else {
+            return Err(
+                Failure::usage(format!("--byok-key '{spec}' is not PROVIDER=ENV_VAR"))
+                    .with_hint("e.g. --byok-key openai=OPENAI_API_KEY (the env var holds the key)")
+                    .into(),
+            );
+        };
+        let provider = provider.trim().to_ascii_lowercase();
+        if provider.is_empty()
+            || !provider
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(
+                Failure::usage(format!("--byok-key: '{provider}' is not a provider slug"))
+                    .with_hint(format!(
+                        "known providers: {}",
+                        BYOK_PROVIDERS
+                            .iter()
+                            .map(|p| p.0)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                    .into(),
+            );
+        }
+        if var.is_empty() || !var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(Failure::usage(format!("--byok-key {provider}=…: the part after = must name an environment variable"))
+                .with_hint("pass the key in an env var, e.g. --byok-key openai=OPENAI_API_KEY; keys never go on the command line")
+                .into());
+        }
+        let value = std::env::var(var).unwrap_or_default();
+        let value = value.trim();
+        if value.is_empty() {
+            return Err(Failure::usage(format!(
+                "--byok-key {provider}={var}: the environment variable {var} is not set"
+            ))
+            .with_hint(format!("export {var} with the {provider} key first"))
+            .into());
+        }
+        if out.iter().any(|(p, _)| p == &provider) {
+            return Err(Failure::usage(format!("--byok-key names {provider} twice")).into());
+        }
+        out.push((provider, Secret::new(value.to_string())));
+    }
+    Ok(out)
+}

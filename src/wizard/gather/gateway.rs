@@ -1,0 +1,282 @@
+//! Step 3: the gateway: pick an existing one or create one with safe defaults
+//! (authentication on, logs on). Nothing is created here; the plan says what to do.
+
+use crate::cli::SetupArgs;
+use crate::cloudflare::{Account, Client, CreditBalance, Gateway};
+use crate::commands::context::Context;
+use crate::exit::Failure;
+use crate::prompt::Prompter;
+use crate::state::Profile;
+use crate::wizard::plan::GatewayAction;
+
+/// What step 3 found: the choice, and the credit balance fetched alongside the gateway list.
+pub struct GatewayChoice {
+    pub id: String,
+    pub action: GatewayAction,
+    pub balance: Option<CreditBalance>,
+}
+
+impl GatewayChoice {
+    /// Whether the gateway exists already (so its model list and provider configs can be read).
+    pub fn exists(&self) -> bool {
+        !matches!(self.action, GatewayAction::Create)
+    }
+}
+
+/// Cloudflare's rule for gateway ids: 1 to 64 of `a-z 0-9 _`, with single `-` separators.
+pub fn validate_gateway_id(id: &str) -> Result<(), String> {
+    if id.is_empty() || id.len() > 64 {
+        return Err(format!(
+            "a gateway id has 1 to 64 characters ('{id}' has {})",
+            id.len()
+        ));
+    }
+    let ok = id.split('-').all(|part| {
+        !part.is_empty()
+            && part
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "'{id}' is not a valid gateway id: use lowercase letters, digits and _, with single - between words (e.g. opencode-team)"
+        ))
+    }
+}
+
+pub fn step(
+    ctx: &Context,
+    client: &Client,
+    args: &SetupArgs,
+    prompter: &mut dyn Prompter,
+    previous: Option<&Profile>,
+    account: &Account,
+) -> anyhow::Result<GatewayChoice> {
+    if let Some(id) = &args.gateway {
+        validate_gateway_id(id).map_err(|m| Failure::usage(m).with_hint("fix --gateway"))?;
+    }
+    // Independent reads run together: the gateway list and the credit balance.
+    let spinner = ctx.ui.spinner("Listing gateways…");
+    let (gateways, balance) = ctx.rt.block_on(async {
+        tokio::join!(
+            client.list_gateways(&account.id),
+            client.credit_balance(&account.id)
+        )
+    });
+    drop(spinner);
+    let gateways = gateways?;
+    let balance = match balance {
+        Ok(b) => Some(b),
+        Err(e) => {
+            ctx.ui.debug(&format!("credit balance unavailable: {e}"));
+            None
+        }
+    };
+    ctx.ui.ok(&format!(
+        "{} gateway(s) in {}",
+        gateways.len(),
+        account.name
+    ));
+
+    let (id, found) = if let Some(id) = &args.gateway {
+        let found = match gateways.iter().find(|g| &g.id == id) {
+            Some(g) => Some(g.clone()),
+            // Not in the list: ask for it directly before deciding to create it.
+            None => ctx.rt.block_on(client.get_gateway(&account.id, id))?,
+        };
+        (id.clone(), found)
+    } else {
+        pick(prompter, previous, account, &gateways)?
+    };
+
+    let action = match found {
+        Some(g) => existing(ctx, args, prompter, g)?,
+        None if args.create_gateway || args.gateway.is_none() => GatewayAction::Create,
+        None => {
+            let create = prompter
+                .confirm(
+                    &format!(
+                        "Gateway '{id}' does not exist in {}. Create it?",
+                        account.name
+                    ),
+                    true,
+                    "--create-gateway",
+                )
+                .map_err(|_| {
+                    Failure::usage(format!(
+                        "gateway '{id}' does not exist in account {}",
+                        account.id
+                    ))
+                    .with_hint(format!(
+                        "add --create-gateway to create it{}",
+                        if gateways.is_empty() {
+                            String::new()
+                        } else {
+                            format!(
+                                ", or use one of: {}",
+                                gateways
+                                    .iter()
+                                    .map(|g| g.id.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        }
+                    ))
+                })?;
+            if !create {
+                return Err(Failure::usage("no gateway chosen")
+                    .with_hint("re-run and pick or create a gateway")
+                    .into());
+            }
+            GatewayAction::Create
+        }
+    };
+    match &action {
+        GatewayAction::Create => ctx.ui.ok(&format!(
+            "Gateway '{id}' will be created (authentication on, logs on)"
+        )),
+        GatewayAction::Use(_) => ctx.ui.ok(&format!("Gateway '{id}'")),
+        GatewayAction::EnableAuthentication(_) => ctx.ui.ok(&format!(
+            "Gateway '{id}' (authentication will be turned on)"
+        )),
+    }
+    Ok(GatewayChoice {
+        id,
+        action,
+        balance,
+    })
+}
+
+const CREATE_NEW: &str = "+ Create a new gateway";
+
+/// Interactive choice (or the profile's gateway on a non-interactive re-run).
+fn pick(
+    prompter: &mut dyn Prompter,
+    previous: Option<&Profile>,
+    account: &Account,
+    gateways: &[Gateway],
+) -> anyhow::Result<(String, Option<Gateway>)> {
+    let prev = previous
+        .filter(|p| p.account_id == account.id)
+        .map(|p| p.gateway_id.clone());
+    if !prompter.interactive()
+        && let Some(id) = prev
+    {
+        let found = gateways.iter().find(|g| g.id == id).cloned();
+        if found.is_none() {
+            return Err(Failure::usage(format!("the profile's gateway '{id}' no longer exists"))
+                .with_hint(format!("pass --gateway {id} --create-gateway to create it again, or another --gateway"))
+                .into());
+        }
+        return Ok((id, found));
+    }
+    let mut items: Vec<String> = gateways
+        .iter()
+        .map(|g| {
+            format!(
+                "{}  (authentication {}, logs {})",
+                g.id,
+                on_off(g.authentication.unwrap_or(false)),
+                on_off(g.collect_logs)
+            )
+        })
+        .collect();
+    items.push(CREATE_NEW.into());
+    let default = prev
+        .and_then(|id| gateways.iter().position(|g| g.id == id))
+        .unwrap_or(0);
+    let i = prompter.select(
+        "Which AI Gateway should OpenCode use?",
+        &items,
+        default,
+        "--gateway",
+    )?;
+    if i < gateways.len() {
+        return Ok((gateways[i].id.clone(), Some(gateways[i].clone())));
+    }
+    let taken: Vec<String> = gateways.iter().map(|g| g.id.clone()).collect();
+    let suggestion = if taken.iter().any(|t| t == "opencode") {
+        None
+    } else {
+        Some("opencode")
+    };
+    let id = prompter.input(
+        "New gateway id",
+        suggestion,
+        &move |s: &str| {
+            validate_gateway_id(s)?;
+            if taken.iter().any(|t| t == s) {
+                return Err(format!("'{s}' is already taken in this account; pick another id or select it from the list"));
+            }
+            Ok(())
+        },
+        "--gateway",
+    )?;
+    Ok((id, None))
+}
+
+/// An existing gateway: use it, or turn authentication on first (billing needs it).
+fn existing(
+    ctx: &Context,
+    args: &SetupArgs,
+    prompter: &mut dyn Prompter,
+    g: Gateway,
+) -> anyhow::Result<GatewayAction> {
+    if g.authentication.unwrap_or(false) {
+        return Ok(GatewayAction::Use(g));
+    }
+    ctx.ui.warn(&format!(
+        "gateway '{}' has authentication off; Unified Billing and stored provider keys need it on,",
+        g.id
+    ));
+    ctx.ui
+        .info("and then every request must carry a Cloudflare token (cf-aig-authorization).");
+    let enable = args.enable_authentication
+        || prompter
+            .confirm(
+                "Turn authentication on for this gateway?",
+                true,
+                "--enable-authentication",
+            )
+            .map_err(|_| {
+                Failure::usage(format!("gateway '{}' has authentication off", g.id)).with_hint(
+                    "pass --enable-authentication to turn it on, or choose another gateway",
+                )
+            })?;
+    if !enable {
+        return Err(Failure::usage("the gateway must have authentication on")
+            .with_hint("choose another gateway or let aigate turn authentication on")
+            .into());
+    }
+    Ok(GatewayAction::EnableAuthentication(g))
+}
+
+fn on_off(b: bool) -> &'static str {
+    if b { "on" } else { "off" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::validate_gateway_id;
+
+    #[test]
+    fn gateway_id_rules() {
+        for ok in ["a", "my-gateway", "team_1-prod", &"a".repeat(64)] {
+            assert!(validate_gateway_id(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "-a",
+            "a-",
+            "a--b",
+            "My-Gateway",
+            "a.b",
+            "a b",
+            &"a".repeat(65),
+        ] {
+            assert!(validate_gateway_id(bad).is_err(), "{bad}");
+        }
+    }
+}

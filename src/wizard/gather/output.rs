@@ -1,0 +1,156 @@
+//! Step 6: where the token is kept, how OpenCode gets it, and the file changes: OpenCode's
+//! config (merged from the template), OpenCode's auth.json (only with
+//! `--token-delivery opencode-auth`) and aigate's state. All are computed and validated here,
+//! before anything is changed anywhere.
+
+use super::gateway::GatewayChoice;
+use super::model::ModelChoice;
+use super::token::VerifiedToken;
+use crate::cli::{SetupArgs, TokenDelivery};
+use crate::cloudflare::Account;
+use crate::commands::context::Context;
+use crate::opencode::{self, BillingMode, ConfigInputs};
+use crate::prompt::Prompter;
+use crate::state::{Profile, State};
+use crate::wizard::plan::{BillingPlan, Plan};
+use std::path::PathBuf;
+
+#[allow(clippy::too_many_arguments)]
+pub fn step(
+    ctx: &Context,
+    args: &SetupArgs,
+    prompter: &mut dyn Prompter,
+    previous: Option<&Profile>,
+    mut state: State,
+    tok: VerifiedToken,
+    account: Account,
+    gw: GatewayChoice,
+    billing: BillingPlan,
+    models: ModelChoice,
+) -> anyhow::Result<Plan> {
+    // Where the token goes: refuse here, before any change, when no keychain is usable.
+    let store = ctx.store_for_write(args.insecure_storage)?;
+    let token_already_stored =
+        matches!(store.get(ctx.profile_name()), Ok(Some(t)) if t.same_as(&tok.token));
+    ctx.ui
+        .ok(&format!("Token will be kept in {}", store.describe()));
+
+    let delivery = match args.token_delivery {
+        Some(d) => d,
+        None => {
+            let prev = previous.map(|p| p.token_delivery);
+            if prompter.interactive() && prev.is_none() {
+                let items = vec![
+                    "Through aigate: launch with `aigate run -- opencode` (token stays in the keychain)".to_string(),
+                    "Also in OpenCode's auth.json (mode 0600), so plain `opencode` works".to_string(),
+                ];
+                match prompter.select(
+                    "How should OpenCode get the token?",
+                    &items,
+                    0,
+                    "--token-delivery",
+                )? {
+                    0 => TokenDelivery::Env,
+                    _ => TokenDelivery::OpencodeAuth,
+                }
+            } else {
+                prev.unwrap_or(TokenDelivery::Env)
+            }
+        }
+    };
+
+    let config_path = config_path(ctx, args, previous);
+    let inputs = ConfigInputs {
+        model: models.model.clone(),
+        small_model: models.small_model.clone(),
+        billing: match &billing {
+            BillingPlan::Unified { .. } => BillingMode::Unified,
+            BillingPlan::Byok { .. } => BillingMode::Byok {
+                providers: billing.providers(),
+            },
+        },
+        available_models: models.list.models.iter().map(|m| m.id.clone()).collect(),
+    };
+    let (config_change, config_merge) = opencode::plan_config(&config_path, &inputs)?;
+    for removed in &config_merge.removed {
+        ctx.ui.warn(&format!(
+            "{} will be removed from {}: it would bypass the gateway or leak the token (a backup is kept)",
+            removed,
+            config_path.display()
+        ));
+    }
+
+    let auth_path = opencode::auth_json_path(&ctx.env);
+    let auth_change = match delivery {
+        TokenDelivery::OpencodeAuth => Some(opencode::plan_auth_upsert(
+            &auth_path,
+            &tok.token,
+            &account.id,
+            &gw.id,
+        )?),
+        // Switching back to env delivery takes the token out of auth.json again.
+        TokenDelivery::Env if previous.is_some_and(|p| p.auth_json.is_some()) => {
+            opencode::plan_auth_remove(&auth_path)?
+        }
+        TokenDelivery::Env => None,
+    };
+
+    let new_profile = Profile {
+        account_id: account.id.clone(),
+        account_name: Some(account.name.clone()),
+        gateway_id: gw.id.clone(),
+        billing: billing.arg(),
+        byok_providers: billing.providers(),
+        model: models.model.clone(),
+        small_model: models.small_model.clone(),
+        token_store: store.kind(),
+        token_delivery: delivery,
+        opencode_config: config_path,
+        auth_json: (delivery == TokenDelivery::OpencodeAuth).then_some(auth_path),
+    };
+    state
+        .profiles
+        .insert(ctx.profile_name().to_string(), new_profile.clone());
+    let state_change = state.plan_write(&ctx.state_path)?;
+
+    Ok(Plan {
+        profile: ctx.profile_name().to_string(),
+        token: tok.token,
+        token_source: tok.source,
+        token_info: tok.info,
+        account,
+        gateway_id: gw.id,
+        gateway: gw.action,
+        billing,
+        models: models.list,
+        model: models.model,
+        small_model: models.small_model,
+        store,
+        token_already_stored,
+        delivery,
+        config_change,
+        config_merge,
+        auth_change,
+        state_change,
+        new_profile,
+        run_test: !args.skip_test,
+    })
+}
+
+/// `--opencode-config`, `--project`, the profile's file on a re-run, or OpenCode's global file.
+fn config_path(ctx: &Context, args: &SetupArgs, previous: Option<&Profile>) -> PathBuf {
+    if let Some(p) = &args.opencode_config {
+        return if p.is_absolute() {
+            p.clone()
+        } else {
+            ctx.env.cwd.join(p)
+        };
+    }
+    if args.project {
+        return opencode::project_config_path(&ctx.env);
+    }
+    if let Some(p) = previous {
+        return p.opencode_config.clone();
+    }
+    opencode::global_config_path(&ctx.env)
+}

@@ -1,0 +1,151 @@
+//! Step 1: the token (stdin, `CLOUDFLARE_API_TOKEN`, the stored one on a re-run, or a hidden
+//! prompt), verified before anything else happens.
+
+use crate::Secret;
+use crate::cli::SetupArgs;
+use crate::cloudflare::{ApiError, ErrorKind, TokenInfo};
+use crate::commands::context::{Context, env_token, read_token_stdin};
+use crate::exit::Failure;
+use crate::prompt::Prompter;
+use crate::state::Profile;
+use crate::wizard::plan::TokenSource;
+
+pub const CREATE_TOKEN_URL: &str = "https://dash.cloudflare.com/profile/api-tokens";
+
+pub struct VerifiedToken {
+    pub token: Secret,
+    pub source: TokenSource,
+    pub info: TokenInfo,
+    /// The account id, when the token is account-owned and it had to be asked for.
+    pub account_hint: Option<String>,
+}
+
+pub fn step(
+    ctx: &Context,
+    args: &SetupArgs,
+    prompter: &mut dyn Prompter,
+    previous: Option<&Profile>,
+) -> anyhow::Result<VerifiedToken> {
+    let (token, source) = obtain(ctx, args, prompter, previous)?;
+    let mut account_hint = args
+        .account_id
+        .clone()
+        .or_else(|| previous.map(|p| p.account_id.clone()));
+    let spinner = ctx.ui.spinner("Verifying the token with Cloudflare…");
+    let client = ctx.client(token.clone())?;
+    let mut result = ctx
+        .rt
+        .block_on(client.verify_token(account_hint.as_deref()));
+    drop(spinner);
+    // An account-owned token can only be verified against its account: ask for it once.
+    if let Err(e) = &result
+        && e.kind() == ErrorKind::InvalidToken
+        && account_hint.is_none()
+        && token.expose().starts_with("cfat_")
+    {
+        let id = prompter.input(
+            "This is an account-owned token: which account id does it belong to?",
+            None,
+            &|s: &str| {
+                if s.len() == 32 && s.chars().all(|c| c.is_ascii_hexdigit()) {
+                    Ok(())
+                } else {
+                    Err("an account id is 32 hex characters".into())
+                }
+            },
+            "--account-id",
+        )?;
+        account_hint = Some(id);
+        result = ctx
+            .rt
+            .block_on(client.verify_token(account_hint.as_deref()));
+    }
+    let info = result.map_err(|e| token_error(e, source))?;
+    let expiry = match info.expires_on {
+        Some(t) => {
+            let days = (t - chrono::Utc::now()).num_days();
+            if days < 14 {
+                ctx.ui.warn(&format!(
+                    "the token expires on {} (in {days} days); create one with a later expiry at {CREATE_TOKEN_URL}",
+                    t.format("%Y-%m-%d")
+                ));
+            }
+            format!(", expires {}", t.format("%Y-%m-%d"))
+        }
+        None => ", no expiry".into(),
+    };
+    ctx.ui.ok(&format!(
+        "Token from {} is valid ({}{expiry})",
+        source.describe(),
+        token.masked()
+    ));
+    Ok(VerifiedToken {
+        token,
+        source,
+        info,
+        account_hint,
+    })
+}
+
+fn token_error(e: ApiError, source: TokenSource) -> anyhow::Error {
+    let from = source.describe();
+    anyhow::Error::new(e).context(format!("the token from {from} was not accepted"))
+}
+
+fn obtain(
+    ctx: &Context,
+    args: &SetupArgs,
+    prompter: &mut dyn Prompter,
+    previous: Option<&Profile>,
+) -> anyhow::Result<(Secret, TokenSource)> {
+    if args.token_stdin {
+        return Ok((read_token_stdin()?, TokenSource::Stdin));
+    }
+    if let Some(t) = env_token() {
+        return Ok((t, TokenSource::EnvVar));
+    }
+    if ctx.sandbox.is_some() {
+        ctx.ui
+            .note("Sandbox: using the emulator's demo token (no real account needed).");
+        return Ok((
+            Secret::new(crate::emulator::sandbox::TOKEN),
+            TokenSource::Sandbox,
+        ));
+    }
+    if let Some(p) = previous
+        && let Ok(store) = ctx.store_of(p.token_store)
+        && let Ok(Some(stored)) = store.get(ctx.profile_name())
+    {
+        let keep = !prompter.interactive()
+            || prompter.confirm(
+                &format!(
+                    "Keep the stored token ({})? Answer no to paste a new one",
+                    stored.masked()
+                ),
+                true,
+                "--token-stdin",
+            )?;
+        if keep {
+            return Ok((stored, TokenSource::Stored));
+        }
+    }
+    if !prompter.interactive() {
+        return Err(
+            Failure::missing_answer("a Cloudflare API token", "--token-stdin")
+                .with_hint("pipe the token to --token-stdin, or set CLOUDFLARE_API_TOKEN")
+                .into(),
+        );
+    }
+    ctx.ui.info(&format!(
+        "Create a token at {CREATE_TOKEN_URL} (\"Create Custom Token\") with these"
+    ));
+    ctx.ui
+        .info("account permissions: AI Gateway › Edit, AI Gateway › Run, and for BYOK also");
+    ctx.ui
+        .info("Secrets Store › Edit. The token is verified now and then kept in your OS keychain.");
+    let token = prompter.password(
+        "Paste your Cloudflare API token (input is hidden)",
+        "--token-stdin",
+    )?;
+    Ok((token, TokenSource::Prompt))
+}

@@ -1,0 +1,10 @@
+//! `aigate setup`: one flow, two front ends. Answers come from flags or prompts into one
+//! [`Plan`] ([`gather`]); one step carries it out ([`apply`]); then the gateway is exercised
+//! the way OpenCode will use it ([`finish`]).
+
+pub mod apply;
+pub mod finish;
+pub mod gather;
+pub mod plan;
+
+pub use plan::Plan;

@@ -1,0 +1,210 @@
+//! The typed plan: every answer the wizard gathered (from flags or prompts), and every change
+//! it will make. `gather` builds it without changing anything; `apply` carries it out;
+//! `--dry-run` only prints it.
+
+use crate::Secret;
+use crate::cli::{BillingArg, TokenDelivery};
+use crate::cloudflare::{Account, CreditBalance, Gateway, ModelList, TokenInfo};
+use crate::files::FileChange;
+use crate::opencode::MergeOutcome;
+use crate::secrets::SecretStore;
+use crate::state::Profile;
+
+/// Where the token of this run came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenSource {
+    Stdin,
+    EnvVar,
+    Prompt,
+    Stored,
+    Sandbox,
+}
+
+impl TokenSource {
+    pub fn describe(self) -> &'static str {
+        match self {
+            TokenSource::Stdin => "standard input",
+            TokenSource::EnvVar => "CLOUDFLARE_API_TOKEN",
+            TokenSource::Prompt => "the prompt",
+            TokenSource::Stored => "the stored token",
+            TokenSource::Sandbox => "the sandbox's demo token",
+        }
+    }
+}
+
+pub enum GatewayAction {
+    /// Use the gateway as it is.
+    Use(Gateway),
+    /// Create it with the recommended settings (authentication on, logs on).
+    Create,
+    /// Turn authentication on (Unified Billing and BYOK need it), keeping every other setting.
+    EnableAuthentication(Gateway),
+}
+
+pub struct ByokKey {
+    pub provider: String,
+    pub secret: Secret,
+    /// The id of the provider config (alias `default`) to replace, when there is one.
+    pub existing_id: Option<String>,
+}
+
+pub enum BillingPlan {
+    Unified {
+        balance: Option<CreditBalance>,
+    },
+    /// `keys` are stored or replaced; `kept` already have a `default` key in the gateway.
+    Byok {
+        keys: Vec<ByokKey>,
+        kept: Vec<String>,
+    },
+}
+
+impl BillingPlan {
+    pub fn arg(&self) -> BillingArg {
+        match self {
+            BillingPlan::Unified { .. } => BillingArg::Unified,
+            BillingPlan::Byok { .. } => BillingArg::Byok,
+        }
+    }
+
+    /// Providers that will have a key in the gateway after apply.
+    pub fn providers(&self) -> Vec<String> {
+        match self {
+            BillingPlan::Unified { .. } => vec![],
+            BillingPlan::Byok { keys, kept } => {
+                let mut all: Vec<String> = keys
+                    .iter()
+                    .map(|k| k.provider.clone())
+                    .chain(kept.iter().cloned())
+                    .collect();
+                all.sort();
+                all.dedup();
+                all
+            }
+        }
+    }
+}
+
+pub struct Plan {
+    pub profile: String,
+    pub token: Secret,
+    pub token_source: TokenSource,
+    pub token_info: TokenInfo,
+    pub account: Account,
+    pub gateway_id: String,
+    pub gateway: GatewayAction,
+    pub billing: BillingPlan,
+    pub models: ModelList,
+    pub model: String,
+    pub small_model: String,
+    pub store: Box<dyn SecretStore>,
+    /// The token already in the store for this profile equals the new one.
+    pub token_already_stored: bool,
+    pub delivery: TokenDelivery,
+    pub config_change: FileChange,
+    pub config_merge: MergeOutcome,
+    pub auth_change: Option<FileChange>,
+    pub state_change: FileChange,
+    pub new_profile: Profile,
+    pub run_test: bool,
+}
+
+impl Plan {
+    pub fn gateway_created(&self) -> bool {
+        matches!(self.gateway, GatewayAction::Create)
+    }
+
+    /// The plan in words, one line per thing that will be created, stored or written.
+    pub fn describe(&self) -> Vec<String> {
+        let mut lines = vec![];
+        lines.push(format!("profile          {}", self.profile));
+        lines.push(format!(
+            "account          {} ({})",
+            self.account.name, self.account.id
+        ));
+        lines.push(match &self.gateway {
+            GatewayAction::Use(_) => format!("gateway          {} (existing)", self.gateway_id),
+            GatewayAction::Create => {
+                format!(
+                    "gateway          {} (create: authentication on, logs on)",
+                    self.gateway_id
+                )
+            }
+            GatewayAction::EnableAuthentication(_) => {
+                format!(
+                    "gateway          {} (existing; turn authentication on)",
+                    self.gateway_id
+                )
+            }
+        });
+        match &self.billing {
+            BillingPlan::Unified { balance } => lines.push(format!(
+                "billing          Unified Billing{}",
+                balance
+                    .as_ref()
+                    .map(|b| format!(" (credit balance {})", b.display()))
+                    .unwrap_or_default()
+            )),
+            BillingPlan::Byok { keys, kept } => {
+                lines.push("billing          BYOK (provider keys stored in the gateway)".into());
+                for k in keys {
+                    let verb = if k.existing_id.is_some() {
+                        "replace"
+                    } else {
+                        "store"
+                    };
+                    lines.push(format!("  {verb} key      {} (alias default)", k.provider));
+                }
+                for p in kept {
+                    lines.push(format!("  keep key       {p} (already in the gateway)"));
+                }
+            }
+        }
+        lines.push(format!("model            {}", self.model));
+        lines.push(format!("small model      {}", self.small_model));
+        let token_line = if self.token_already_stored {
+            format!(
+                "token            {} (already in {})",
+                self.token.masked(),
+                self.store.describe()
+            )
+        } else {
+            format!(
+                "token            {} → {}",
+                self.token.masked(),
+                self.store.describe()
+            )
+        };
+        lines.push(token_line);
+        lines.push(format!(
+            "token delivery   {}",
+            match self.delivery {
+                TokenDelivery::Env => "env (launch with `aigate run -- opencode`)",
+                TokenDelivery::OpencodeAuth => "OpenCode auth.json (plain `opencode` works)",
+            }
+        ));
+        lines.push(format!(
+            "OpenCode config  {} ({})",
+            self.config_change.path.display(),
+            self.config_change.describe()
+        ));
+        for removed in &self.config_merge.removed {
+            lines.push(format!(
+                "  remove         {removed} (unsafe for the gateway provider)"
+            ));
+        }
+        if let Some(auth) = &self.auth_change {
+            lines.push(format!(
+                "OpenCode auth    {} ({}, mode 0600)",
+                auth.path.display(),
+                auth.describe()
+            ));
+        }
+        lines.push(format!(
+            "aigate state     {} ({})",
+            self.state_change.path.display(),
+            self.state_change.describe()
+        ));
+        lines
+    }
+}

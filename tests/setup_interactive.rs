@@ -1,0 +1,105 @@
+//! The interactive wizard driven through a real pseudo-terminal: hidden token entry,
+//! arrow-key selection, the create-gateway path (with a taken id re-asked), and Ctrl-C at a
+//! prompt leaving no files behind and the terminal restored.
+#![cfg(unix)]
+
+mod common;
+use common::*;
+use expectrl::process::unix::WaitStatus;
+use expectrl::{Expect, Session};
+use std::time::Duration;
+
+const DOWN: &str = "\x1b[B";
+const ENTER: &str = "\r";
+const SHOW_CURSOR: &str = "\x1b[?25h";
+
+fn spawn(w: &World, args: &[&str]) -> expectrl::session::OsSession {
+    let mut cmd = w.aigate_std();
+    cmd.args(args);
+    let mut s = Session::spawn(cmd).expect("spawn aigate in a pty");
+    s.set_expect_timeout(Some(Duration::from_secs(30)));
+    s
+}
+
+/// Read what is left and the exit status.
+fn finish(mut s: expectrl::session::OsSession) -> (i32, String) {
+    let mut rest = Vec::new();
+    let _ = std::io::Read::read_to_end(&mut s, &mut rest);
+    let status = s.get_process().wait().unwrap();
+    let code = match status {
+        WaitStatus::Exited(_, code) => code,
+        other => panic!("aigate did not exit normally: {other:?}"),
+    };
+    (code, String::from_utf8_lossy(&rest).into_owned())
+}
+
+#[test]
+fn guided_setup_creates_a_gateway_with_hidden_token_and_arrow_keys() {
+    let w = World::new();
+    let mut s = spawn(&w, &["setup"]);
+    let mut seen = String::new();
+    let mut step = |s: &mut expectrl::session::OsSession, wait: &str, send: &str| {
+        let m = s.expect(wait).unwrap_or_else(|e| panic!("waiting for {wait:?}: {e}\nso far:\n{seen}"));
+        seen.push_str(&String::from_utf8_lossy(m.before()));
+        seen.push_str(&String::from_utf8_lossy(m.get(0).unwrap()));
+        s.send(send).unwrap();
+    };
+    step(&mut s, "Paste your Cloudflare API token", &format!("{TOKEN}{ENTER}"));
+    step(&mut s, "Which account?", ENTER); // first account: Acme Engineering
+    // The gateway list: existing-gw, then "+ Create a new gateway": arrow down to create.
+    step(&mut s, "Which AI Gateway", &format!("{DOWN}{ENTER}"));
+    step(&mut s, "New gateway id", &format!("existing-gw{ENTER}"));
+    step(&mut s, "already taken", "");
+    // dialoguer keeps the rejected text: clear it before typing the new id.
+    s.send("\x7f".repeat("existing-gw".len())).unwrap();
+    s.send(format!("pty-gw{ENTER}")).unwrap();
+    step(&mut s, "How should model usage be paid?", ENTER); // Unified Billing
+    step(&mut s, "Default model for OpenCode", ENTER);
+    step(&mut s, "How should OpenCode get the token?", ENTER); // env
+    step(&mut s, "Apply this plan?", "y");
+    let (code, rest) = finish(s);
+    seen.push_str(&rest);
+    assert_eq!(code, 0, "{seen}");
+    assert!(seen.contains("aigate run -- opencode"), "{seen}");
+    assert!(!seen.contains(TOKEN), "the token was echoed");
+    let gw = w.emu.gateway(ACCOUNT, "pty-gw").expect("the gateway was created");
+    assert_eq!(gw["authentication"], true);
+    assert_eq!(w.keychain_lookup("default").as_deref(), Some(TOKEN));
+    let cfg = std::fs::read_to_string(w.opencode_config()).unwrap();
+    assert!(cfg.contains("cloudflare-ai-gateway/openai/gpt-5-mini"), "{cfg}");
+}
+
+#[test]
+fn ctrl_c_at_a_select_prompt_leaves_nothing_and_restores_the_cursor() {
+    let w = World::new();
+    let before = w.snapshot();
+    let mut s = spawn(&w, &["setup"]);
+    s.expect("Paste your Cloudflare API token").unwrap();
+    s.send(format!("{TOKEN}{ENTER}")).unwrap();
+    s.expect("Which account?").unwrap();
+    s.send("\x03").unwrap();
+    let (code, rest) = finish(s);
+    assert_eq!(code, 130, "{rest}");
+    assert!(rest.contains(SHOW_CURSOR), "the cursor was not shown again: {rest:?}");
+    assert_eq!(before, w.snapshot(), "files were written");
+    assert_eq!(w.keychain_lookup("default"), None);
+    assert!(!w.emu.requests().iter().any(|r| r.method != "GET"), "something was changed remotely");
+}
+
+#[test]
+fn ctrl_c_at_the_hidden_token_prompt_restores_echo() {
+    let w = World::new();
+    let before = w.snapshot();
+    let mut s = spawn(&w, &["setup"]);
+    s.expect("Paste your Cloudflare API token").unwrap();
+    s.send("cfut_partial").unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    s.send("\x03").unwrap();
+    let status = s.get_process().wait().unwrap();
+    assert!(
+        matches!(status, WaitStatus::Exited(_, 130)),
+        "expected exit 130, got {status:?}"
+    );
+    assert!(s.get_process().get_echo().unwrap(), "terminal echo left off");
+    assert_eq!(before, w.snapshot());
+}
