@@ -244,17 +244,15 @@ pub fn plan_config(path: &Path, inputs: &ConfigInputs) -> Result<(FileChange, Me
     let before = read_optional(path)?;
     let text = match &before {
         Some(b) => Some(std::str::from_utf8(b).map_err(|_| {
-            anyhow::Error::new(ConfigError::Invalid {
+            config_error(ConfigError::Invalid {
                 path: path.to_path_buf(),
                 message: "the file is not UTF-8 text".into(),
             })
-            .context(config_failure(path))
         })?),
         None => None,
     };
     let fragment = render_fragment(inputs)?;
-    let outcome = merge(text, &fragment)
-        .map_err(|e| anyhow::Error::new(e.with_path(path)).context(config_failure(path)))?;
+    let outcome = merge(text, &fragment).map_err(|e| config_error(e.with_path(path)))?;
     let change = FileChange {
         path: path.to_path_buf(),
         after: Some(outcome.text.clone().into_bytes()),
@@ -446,7 +444,7 @@ fn is_literal(v: &Value) -> bool {
     match v {
         Value::String(s) => {
             let s = s.trim();
-            !s.is_empty() && !(s.starts_with("{env:") || s.starts_with("{file:"))
+            !(s.is_empty() || s.starts_with("{env:") || s.starts_with("{file:"))
         }
         Value::Null => false,
         _ => true,
@@ -519,12 +517,11 @@ fn to_cst(v: &Value) -> CstInputValue {
     }
 }
 
-fn config_failure(path: &Path) -> Failure {
-    Failure::new(
-        Kind::Other,
-        format!("cannot update the OpenCode config {}", path.display()),
-    )
-    .with_hint(HINT)
+/// The error `plan_config` returns: the [`ConfigError`] on top (so callers can downcast to
+/// it), over a [`Failure`] that carries the exit code and the hint for `crate::exit`.
+fn config_error(e: ConfigError) -> anyhow::Error {
+    anyhow::Error::new(Failure::new(Kind::Other, "nothing was written to it").with_hint(HINT))
+        .context(e)
 }
 
 pub(crate) fn read_optional(path: &Path) -> Result<Option<Vec<u8>>> {
