@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Run a command against a real, unlocked Secret Service on a headless Linux machine.
+#
+#   bash .ci/with-keyring.sh CMD [ARGS...]
+#
+# 1. Installs gnome-keyring, secret-tool (libsecret-tools) and dbus (dbus-x11, dbus) with
+#    apt-get when they are missing (CI starts on a clean machine, as root; sudo otherwise).
+# 2. Starts a private D-Bus session with dbus-run-session (torn down with everything in it when
+#    CMD ends; needs no X11).
+# 3. Starts gnome-keyring-daemon (secrets component) in that session, with its keyring files in
+#    a fresh temporary directory, and creates+unlocks a new `login` keyring with a random
+#    password (fed with printf: a trailing newline would become part of the password).
+# 4. Waits (bounded) until the Secret Service really stores and returns an item.
+# 5. Runs CMD with AIGATE_TEST_KEYRING=1 and the caller's XDG_DATA_HOME, and exits with its status.
+set -euo pipefail
+
+if [ "$#" -eq 0 ]; then
+  echo "usage: bash .ci/with-keyring.sh CMD [ARGS...]" >&2
+  exit 2
+fi
+
+log() { printf 'with-keyring: %s\n' "$*" >&2; }
+
+# --- inside the D-Bus session ------------------------------------------------------------------
+if [ "${AIGATE_WITH_KEYRING_STAGE:-}" = "session" ]; then
+  unset AIGATE_WITH_KEYRING_STAGE
+  # The daemon (and any copy D-Bus activates) uses the fresh XDG_DATA_HOME set by the outer
+  # stage; the command gets the caller's value back.
+  password=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+  printf '%s' "$password" \
+    | gnome-keyring-daemon --unlock --components=secrets --daemonize >/dev/null
+  unset password
+
+  # --daemonize returns before the daemon owns org.freedesktop.secrets: poll with a probe item.
+  probe="probe-$$-$RANDOM"
+  ready=
+  for _ in $(seq 1 50); do
+    if printf '%s' "$probe" | timeout 5 secret-tool store --label='aigate CI probe' \
+         service aigate-ci-probe username probe 2>/dev/null \
+       && [ "$(timeout 5 secret-tool lookup service aigate-ci-probe username probe 2>/dev/null)" = "$probe" ]; then
+      ready=1
+      break
+    fi
+    sleep 0.2
+  done
+  if [ -z "$ready" ]; then
+    log "the Secret Service did not come up within ~10 s (gnome-keyring-daemon in $XDG_DATA_HOME)"
+    exit 1
+  fi
+  timeout 5 secret-tool clear service aigate-ci-probe username probe || true
+
+  if [ -n "${AIGATE_WITH_KEYRING_XDG_SET:-}" ]; then
+    export XDG_DATA_HOME="$AIGATE_WITH_KEYRING_XDG_ORIG"
+  else
+    unset XDG_DATA_HOME
+  fi
+  unset AIGATE_WITH_KEYRING_XDG_SET AIGATE_WITH_KEYRING_XDG_ORIG
+  export AIGATE_TEST_KEYRING=1
+  log "Secret Service ready on $DBUS_SESSION_BUS_ADDRESS; running: $*"
+  status=0
+  "$@" || status=$?
+  exit "$status"
+fi
+
+# --- outer stage: tools, temp dir, session -----------------------------------------------------
+missing=
+command -v gnome-keyring-daemon >/dev/null 2>&1 || missing=1
+command -v secret-tool >/dev/null 2>&1 || missing=1
+command -v dbus-run-session >/dev/null 2>&1 || missing=1
+if [ -n "$missing" ]; then
+  if ! command -v apt-get >/dev/null 2>&1; then
+    log "gnome-keyring, secret-tool or dbus-run-session is missing and there is no apt-get;"
+    log "install gnome-keyring, libsecret-tools (secret-tool) and dbus yourself"
+    exit 1
+  fi
+  sudo=
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+      log "not root and no sudo: cannot install gnome-keyring libsecret-tools dbus-x11 dbus"
+      exit 1
+    fi
+  fi
+  log "installing gnome-keyring libsecret-tools dbus-x11 dbus"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    gnome-keyring libsecret-tools dbus-x11 dbus >/dev/null
+fi
+
+keyring_home=$(mktemp -d "${TMPDIR:-/tmp}/aigate-keyring.XXXXXX")
+cleanup() { rm -rf "$keyring_home"; }
+trap cleanup EXIT
+
+if [ -n "${XDG_DATA_HOME+x}" ]; then
+  export AIGATE_WITH_KEYRING_XDG_SET=1 AIGATE_WITH_KEYRING_XDG_ORIG="$XDG_DATA_HOME"
+else
+  unset AIGATE_WITH_KEYRING_XDG_SET AIGATE_WITH_KEYRING_XDG_ORIG
+fi
+status=0
+AIGATE_WITH_KEYRING_STAGE=session XDG_DATA_HOME="$keyring_home" \
+  dbus-run-session -- bash "$0" "$@" || status=$?
+exit "$status"
