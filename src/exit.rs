@@ -49,7 +49,11 @@ pub struct Failure {
 
 impl Failure {
     pub fn new(kind: Kind, message: impl Into<String>) -> Self {
-        Failure { kind, message: message.into(), hint: None }
+        Failure {
+            kind,
+            message: message.into(),
+            hint: None,
+        }
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
@@ -63,12 +67,19 @@ impl Failure {
 
     /// The error for a prompt that cannot be shown: names the flag that answers it.
     pub fn missing_answer(what: &str, flag: &str) -> Self {
-        Failure::usage(format!("{what} is needed but aigate is not allowed to prompt"))
-            .with_hint(format!("pass {flag}, or run in a terminal without --non-interactive"))
+        Failure::usage(format!(
+            "{what} is needed but aigate is not allowed to prompt"
+        ))
+        .with_hint(format!(
+            "pass {flag}, or run in a terminal without --non-interactive"
+        ))
     }
 
     pub fn interrupted() -> Self {
-        Failure::new(Kind::Interrupted, "interrupted; nothing was changed on disk")
+        Failure::new(
+            Kind::Interrupted,
+            "interrupted; nothing was changed on disk",
+        )
     }
 }
 
