@@ -12,7 +12,7 @@ use std::fmt;
 use std::time::Instant;
 
 use super::api::seg;
-use super::error::{ApiError, ops};
+use super::error::{ApiError, ErrorKind, ops};
 use super::http::{Client, classify_transport, retry_after};
 use super::models_curated::curated_models;
 use super::sse::{SseEvent, SseParser};
@@ -260,9 +260,9 @@ fn parse_models(body: &[u8]) -> Option<Vec<Model>> {
 
 impl Client {
     /// The models the gateway offers (`GET {gateway}/{a}/{g}/compat/models`, undocumented).
-    /// Falls back to the curated list only when that endpoint is unavailable (404/405 without
-    /// a gateway error code, or a reply that is not a model list); token, permission and
-    /// missing-gateway errors are returned.
+    /// Falls back to the curated list only when that endpoint is unavailable (404/405 that is
+    /// not a token/permission/gateway/billing error, or a 2xx reply that is not a non-empty
+    /// model list); token, permission, missing-gateway and server errors are returned.
     pub async fn list_models(
         &self,
         account_id: &str,
@@ -306,7 +306,12 @@ impl Client {
         }
         let status = raw.status.as_u16();
         let err = raw.into_error(ops::LIST_MODELS);
-        let no_route = matches!(err.code(), None | Some(7000 | 7001 | 7003));
+        // A 404/405 that is not about the token, a permission, the gateway or billing means
+        // the listing route itself does not exist (any "no route" code, or none).
+        let no_route = matches!(
+            err.kind(),
+            ErrorKind::NotFound | ErrorKind::Validation | ErrorKind::Other
+        );
         if matches!(status, 404 | 405) && no_route {
             self.log(&format!(
                 "model listing unavailable (HTTP {status}); using the curated list"
