@@ -1,17 +1,30 @@
-//! Cloudflare API client (placeholder until the client lands).
-#[derive(Debug)]
-pub struct ApiError;
-impl std::fmt::Display for ApiError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("api error")
-    }
-}
-impl std::error::Error for ApiError {}
-impl ApiError {
-    pub fn exit_kind(&self) -> crate::exit::Kind {
-        crate::exit::Kind::Other
-    }
-    pub fn hint(&self) -> Option<String> {
-        None
-    }
-}
+//! The typed Cloudflare client: the v4 management API (tokens, accounts, gateways, BYOK
+//! provider configs, credits, logs) and the AI Gateway data plane (models, one chat request
+//! routed exactly as OpenCode routes it).
+//!
+//! Files:
+//! - `http.rs`: connection pool, endpoints, timeouts, retry policy, the envelope-parsing call.
+//! - `error.rs`: [`ApiError`] and [`ErrorKind`] with exit codes and hints.
+//! - `types.rs`: request and response objects.
+//! - `api.rs`: management calls (no blind retries of creates).
+//! - `dataplane.rs`: [`route_for`], model listing, chat.
+//! - `sse.rs`: the Server-Sent Events parser.
+//! - `models_curated.rs`: the fallback model list.
+
+mod api;
+mod dataplane;
+mod error;
+mod http;
+mod models_curated;
+pub mod sse;
+mod types;
+
+pub use dataplane::{Route, WireFormat, route_for};
+pub use error::{ApiError, ErrorKind, Operation, TOKENS_PAGE, Transport, dashboard_label, ops};
+pub use http::{Client, Endpoints, Logger, RetryPolicy, Timeouts, user_agent};
+pub use models_curated::{CATALOG_URL, CURATED, curated_models};
+pub use types::{
+    Account, ChatOutcome, ChatRequest, CreditBalance, Gateway, LogEntry, Model, ModelList,
+    ModelSource, NewGateway, PaymentMethod, ProviderConfig, TokenInfo, TokenOwner, TokenStatus,
+    is_valid_gateway_id,
+};
