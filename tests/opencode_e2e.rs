@@ -39,7 +39,9 @@ impl E2e {
             .envs(self.w.env())
             .env("HTTPS_PROXY", self.w.emu.proxy_url())
             .env("HTTP_PROXY", self.w.emu.proxy_url())
-            .env("NO_PROXY", "")
+            // OpenCode installs `ai-gateway-provider` from npm at run time for REST-route models;
+            // the registry is the one host reached directly, everything else goes to the emulator.
+            .env("NO_PROXY", "registry.npmjs.org")
             .env("NODE_EXTRA_CA_CERTS", &self.ca)
             .env("OPENCODE_DISABLE_MODELS_FETCH", "1")
             .env("OPENCODE_DISABLE_AUTOUPDATE", "1");

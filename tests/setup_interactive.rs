@@ -90,8 +90,16 @@ fn ctrl_c_at_a_select_prompt_leaves_nothing_and_restores_the_cursor() {
 fn ctrl_c_at_the_hidden_token_prompt_restores_echo() {
     let w = World::new();
     let before = w.snapshot();
-    let mut s = spawn(&w, &["setup"]);
+    // The pty starts with echo off; turn it on as a person's terminal has it, then start aigate.
+    let mut cmd = w.aigate_std();
+    let aigate = cmd.get_program().to_owned();
+    let mut cmd = std::process::Command::new("sh");
+    cmd.env_clear().envs(w.env()).env("TERM", "xterm-256color").current_dir(w.workdir());
+    cmd.args(["-c", "stty echo && exec \"$0\" setup"]).arg(aigate);
+    let mut s = Session::spawn(cmd).unwrap();
+    s.set_expect_timeout(Some(Duration::from_secs(30)));
     s.expect("Paste your Cloudflare API token").unwrap();
+    assert!(!s.get_process().get_echo().unwrap(), "the token prompt must hide input");
     s.send("cfut_partial").unwrap();
     std::thread::sleep(Duration::from_millis(200));
     s.send("\x03").unwrap();

@@ -42,7 +42,7 @@ impl Context {
             api_url: global.api_url.clone(),
             gateway_url: global.gateway_url.clone(),
         };
-        let mut env = Env::from_process()?;
+        let mut env = Env::from_process();
         let mut state_path = state::default_path()?;
         let sandbox = if sandbox {
             let emulator = rt.block_on(Emulator::start(EmulatorOptions {

@@ -69,7 +69,7 @@ pub fn exec(ctx: &mut Context, args: &SetupArgs) -> anyhow::Result<i32> {
         ) {
             Ok(o) => {
                 test = json!({
-                    "model": plan.model, "ok": true, "route": o.route.describe(),
+                    "model": plan.model, "ok": true, "route": crate::wizard::finish::describe_route(&o.route),
                     "ttft_ms": o.ttft.map(|d| d.as_millis() as u64), "total_ms": o.total.as_millis() as u64,
                 });
             }

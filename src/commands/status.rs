@@ -66,12 +66,12 @@ pub fn exec(ctx: &mut Context) -> anyhow::Result<i32> {
     let config = opencode::inspect(&profile.opencode_config)?;
     let expected = format!("{}/{}", opencode::PROVIDER_ID, profile.model);
     let config_ok =
-        config.model.as_deref() == Some(expected.as_str()) && config.dangerous.is_empty();
+        config.model.as_deref() == Some(expected.as_str()) && config.dangerous_keys.is_empty();
     if !config_ok {
-        let why = match (&config.model, config.dangerous.is_empty()) {
+        let why = match (&config.model, config.dangerous_keys.is_empty()) {
             (_, false) => format!(
                 "it sets {} (unsafe for the gateway provider)",
-                config.dangerous.join(", ")
+                config.dangerous_keys.join(", ")
             ),
             (None, _) if !config.exists => "the file is missing".to_string(),
             (None, _) => "it sets no model".to_string(),

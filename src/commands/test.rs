@@ -24,7 +24,7 @@ pub fn exec(ctx: &mut Context, args: &TestArgs) -> anyhow::Result<i32> {
     )?;
     if ctx.ui.json_mode() {
         ctx.ui.json(&json!({
-            "model": model, "ok": true, "route": o.route.describe(), "reply": o.text,
+            "model": model, "ok": true, "route": crate::wizard::finish::describe_route(&o.route), "reply": o.text,
             "ttft_ms": o.ttft.map(|d| d.as_millis() as u64), "total_ms": o.total.as_millis() as u64,
         }));
     }

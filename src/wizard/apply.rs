@@ -78,7 +78,7 @@ fn remote(ctx: &Context, client: &Client, plan: &Plan) -> anyhow::Result<()> {
             let cfg = r?;
             ctx.ui.ok(&format!(
                 "Stored the {} key in the gateway (Cloudflare shows it as {})",
-                k.provider, cfg.secret_preview
+                k.provider, cfg.secret_preview.as_deref().unwrap_or("a masked preview")
             ));
         }
     }

@@ -1,9 +1,17 @@
 //! The last step: list the gateway's models and send a streamed test prompt through the route
 //! OpenCode will use for the chosen model, with time to first token and total time.
 
-use crate::cloudflare::{ChatOutcome, ChatRequest, Client, ModelList, route_for};
+use crate::cloudflare::{ChatOutcome, ChatRequest, Client, ModelList, Route, route_for};
 use crate::commands::context::Context;
 use std::io::Write;
+
+/// How a request travels, in words.
+pub fn describe_route(route: &Route) -> String {
+    match route {
+        Route::Universal { provider, endpoint, .. } => format!("Universal endpoint, {provider} {endpoint}"),
+        Route::Rest { .. } => "REST route /ai/v1/chat/completions".to_string(),
+    }
+}
 
 pub const TEST_PROMPT: &str =
     "Reply with one short sentence: you are reachable through Cloudflare AI Gateway.";
@@ -43,7 +51,7 @@ pub fn test_prompt(
     let route = route_for(model);
     let spinner = ctx.ui.spinner(&format!(
         "Sending a test prompt to {model} ({})…",
-        route.describe()
+        describe_route(&route)
     ));
     let req = ChatRequest {
         model: model.to_string(),

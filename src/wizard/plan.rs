@@ -142,7 +142,7 @@ impl Plan {
                 "billing          Unified Billing{}",
                 balance
                     .as_ref()
-                    .map(|b| format!(" (credit balance {})", b.display()))
+                    .map(|b| format!(" (credit balance {})", balance_display(b)))
                     .unwrap_or_default()
             )),
             BillingPlan::Byok { keys, kept } => {
@@ -207,4 +207,10 @@ impl Plan {
         ));
         lines
     }
+}
+
+/// The credit balance as the dashboard shows it. Cloudflare does not document the unit of
+/// `balance`; it is shown as the number it is.
+pub fn balance_display(b: &CreditBalance) -> String {
+    format!("{:.2}", b.balance)
 }

@@ -29,6 +29,7 @@ pub fn step(
                 vec![Account {
                     id: id.clone(),
                     name: id.clone(),
+                    kind: String::new(),
                 }]
             }
             None => return Err(e.into()),

@@ -35,7 +35,7 @@ pub fn step(
         drop(spinner);
         list
     } else {
-        ModelList::curated()
+        ModelList { models: crate::cloudflare::curated_models(), source: ModelSource::Curated }
     };
     match list.source {
         ModelSource::Gateway => ctx.ui.ok(&format!("{} models in the gateway's catalog", list.models.len())),
