@@ -1018,3 +1018,20 @@ async fn tls_proxy_serves_both_cloudflare_hosts() {
             .any(|r| r.method == "CONNECT" && r.status == 403)
     );
 }
+
+#[tokio::test]
+async fn dropping_the_emulator_stops_the_server() {
+    let emu = sandbox_emu().await;
+    let addr = emu.addr();
+    assert!(tokio::net::TcpStream::connect(addr).await.is_ok());
+    drop(emu);
+    let mut refused = false;
+    for _ in 0..50 {
+        if tokio::net::TcpStream::connect(addr).await.is_err() {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(refused, "the listener is closed after drop");
+}
