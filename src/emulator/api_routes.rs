@@ -318,7 +318,6 @@ fn dispatch(st: &mut State, ctx: &Ctx, route: &Route, token_id: &str) -> Reply {
         return v4_error(404, 7003, &msg);
     }
     let accounts = rec.spec.accounts.clone();
-    let token_value = rec.spec.value.clone();
     let m = ctx.method.as_str();
     match *route {
         Route::Accounts => list_accounts(st, ctx, &accounts),
@@ -348,7 +347,7 @@ fn dispatch(st: &mut State, ctx: &Ctx, route: &Route, token_id: &str) -> Reply {
             "first_topup_success": true,
         })),
         Route::Logs(a, g) => list_logs(st, ctx, a, g),
-        Route::Inference(a, format) => rest_inference(st, ctx, a, format, &token_value),
+        Route::Inference(a, format) => rest_inference(st, ctx, a, format),
         Route::UserVerify | Route::AccountVerify(_) | Route::Models(_) => {
             v4_error(404, 7003, "No route for the URI")
         }
@@ -698,7 +697,7 @@ fn list_logs(st: &State, ctx: &Ctx, a: &str, g: &str) -> Reply {
 
 /// `POST /accounts/{a}/ai/v1/...`: the gateway from `cf-aig-gateway-id` (or `default`,
 /// auto-created), third-party models through Unified Billing or the `default` BYOK alias.
-fn rest_inference(st: &mut State, ctx: &Ctx, a: &str, format: Format, _token: &str) -> Reply {
+fn rest_inference(st: &mut State, ctx: &Ctx, a: &str, format: Format) -> Reply {
     let gw_id = ctx
         .header("cf-aig-gateway-id")
         .unwrap_or("default")
