@@ -322,8 +322,8 @@ impl ApiError {
                 "the token is disabled: re-enable it at {TOKENS_PAGE}, or create a new one and run `aigate rotate`"
             )),
             ErrorKind::MissingPermission(p) => Some(format!(
-                "the token lacks the \"{p}\" permission: edit the token at {TOKENS_PAGE} and add \
-                 {} (for the account you picked)",
+                "the token lacks the \"{p}\" permission: edit the token at {TOKENS_PAGE}, add \
+                 {} and make sure its Account Resources include this account",
                 dashboard_label(p)
             )),
             ErrorKind::GatewayMissing => Some(
