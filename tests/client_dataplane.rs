@@ -427,3 +427,19 @@ async fn real_cloudflare_hostnames_work_through_a_proxy_over_rustls() {
     assert_eq!(reqs[0].host.as_deref(), Some("api.cloudflare.com"));
     assert_eq!(reqs[1].host.as_deref(), Some("gateway.ai.cloudflare.com"));
 }
+
+#[tokio::test]
+async fn an_unauthenticated_gateway_gets_the_providers_401_and_a_hint() {
+    let (emu, c) = setup().await;
+    emu.add_gateway(ACCT, "open-gw", false);
+    let e = chat(&c, "open-gw", &req("openai/gpt-5-mini", true))
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), Some(401));
+    assert_eq!(e.code(), None);
+    assert!(
+        e.to_string().contains("You didn't provide an API key"),
+        "{e}"
+    );
+    assert!(e.hint().unwrap().contains("authenticated gateway"));
+}
