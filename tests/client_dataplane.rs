@@ -396,3 +396,50 @@ async fn logs_show_the_test_requests_newest_first() {
     assert_eq!(logs[1].provider, "openai");
     assert!(logs.iter().all(|l| l.success));
 }
+
+// ---------------------------------------------------------------- real host names over TLS
+
+#[tokio::test]
+async fn real_cloudflare_hostnames_work_through_a_proxy_over_rustls() {
+    let emu = Emulator::start(EmulatorOptions {
+        seed: Seed::Sandbox,
+        tls_proxy: true,
+    })
+    .await
+    .expect("emulator starts");
+    let c = Client::new(Endpoints::cloudflare(), Secret::new(sandbox::TOKEN))
+        .unwrap()
+        .with_retry_policy(fast())
+        .with_proxy(&emu.proxy_url())
+        .unwrap()
+        .with_extra_root_ca(&emu.ca_cert_pem().unwrap())
+        .unwrap();
+    c.verify_token(None).await.unwrap();
+    let out = chat(&c, GW, &req("openai/gpt-5-mini", true)).await.unwrap();
+    assert_eq!(out.text, reply_for("openai/gpt-5-mini"));
+    let reqs: Vec<RecordedRequest> = emu
+        .requests()
+        .into_iter()
+        .filter(|r| r.method != "CONNECT")
+        .collect();
+    assert_eq!(reqs.len(), 2, "{reqs:?}");
+    assert!(reqs.iter().all(|r| r.via_tls));
+    assert_eq!(reqs[0].host.as_deref(), Some("api.cloudflare.com"));
+    assert_eq!(reqs[1].host.as_deref(), Some("gateway.ai.cloudflare.com"));
+}
+
+#[tokio::test]
+async fn an_unauthenticated_gateway_gets_the_providers_401_and_a_hint() {
+    let (emu, c) = setup().await;
+    emu.add_gateway(ACCT, "open-gw", false);
+    let e = chat(&c, "open-gw", &req("openai/gpt-5-mini", true))
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), Some(401));
+    assert_eq!(e.code(), None);
+    assert!(
+        e.to_string().contains("You didn't provide an API key"),
+        "{e}"
+    );
+    assert!(e.hint().unwrap().contains("authenticated gateway"));
+}

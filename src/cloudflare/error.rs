@@ -322,8 +322,8 @@ impl ApiError {
                 "the token is disabled: re-enable it at {TOKENS_PAGE}, or create a new one and run `aigate rotate`"
             )),
             ErrorKind::MissingPermission(p) => Some(format!(
-                "the token lacks the \"{p}\" permission: edit the token at {TOKENS_PAGE} and add \
-                 {} (for the account you picked)",
+                "the token lacks the \"{p}\" permission: edit the token at {TOKENS_PAGE}, add \
+                 {} and make sure its Account Resources include this account",
                 dashboard_label(p)
             )),
             ErrorKind::GatewayMissing => Some(
@@ -360,6 +360,16 @@ impl ApiError {
                 "check the network connection and any HTTPS_PROXY / HTTP_PROXY settings, then try again"
                     .to_string(),
             ),
+            ErrorKind::Other
+                if self.0.op == ops::CHAT && self.0.status == Some(401) && self.0.code.is_none() =>
+            {
+                Some(
+                    "the provider refused the request because no key reached it: Unified Billing and \
+                     stored keys (BYOK) only work through an authenticated gateway (turn on \
+                     Authentication in the gateway settings, or re-run `aigate setup`)"
+                        .to_string(),
+                )
+            }
             ErrorKind::Other if self.0.code == Some(2041) => Some(
                 "a spend limit rule of the gateway blocked the request: raise it in the gateway settings"
                     .to_string(),

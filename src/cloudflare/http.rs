@@ -115,8 +115,19 @@ impl Default for Timeouts {
 /// or bodies).
 pub type Logger = Arc<dyn Fn(&str) + Send + Sync>;
 
+/// Connection settings that need a new pool when they change.
+#[derive(Clone, Default)]
+struct PoolSettings {
+    timeouts: Timeouts,
+    /// Extra trusted root certificates (the emulator's CA in TLS-proxy tests).
+    extra_roots: Vec<reqwest::Certificate>,
+    /// An explicit proxy for every request (otherwise the environment's proxies are used).
+    proxy: Option<reqwest::Proxy>,
+}
+
 pub(crate) struct Inner {
     pub http: reqwest::Client,
+    pool: PoolSettings,
     pub endpoints: Endpoints,
     pub token: Secret,
     pub retry: RetryPolicy,
@@ -145,21 +156,29 @@ pub fn user_agent() -> String {
     format!("aigate/{}", env!("CARGO_PKG_VERSION"))
 }
 
-fn build_http(t: Timeouts) -> anyhow::Result<reqwest::Client> {
-    Ok(reqwest::Client::builder()
+fn build_http(p: &PoolSettings) -> anyhow::Result<reqwest::Client> {
+    let mut b = reqwest::Client::builder()
         .user_agent(user_agent())
-        .connect_timeout(t.connect)
-        .read_timeout(t.read)
-        .pool_idle_timeout(Duration::from_secs(60))
-        .build()?)
+        .connect_timeout(p.timeouts.connect)
+        .read_timeout(p.timeouts.read)
+        .pool_idle_timeout(Duration::from_secs(60));
+    for c in &p.extra_roots {
+        b = b.add_root_certificate(c.clone());
+    }
+    if let Some(proxy) = &p.proxy {
+        b = b.proxy(proxy.clone());
+    }
+    Ok(b.build()?)
 }
 
 impl Client {
     pub fn new(endpoints: Endpoints, token: Secret) -> anyhow::Result<Client> {
-        let timeouts = Timeouts::default();
+        let pool = PoolSettings::default();
+        let timeouts = pool.timeouts;
         Ok(Client {
             inner: Arc::new(Inner {
-                http: build_http(timeouts)?,
+                http: build_http(&pool)?,
+                pool,
                 endpoints: endpoints.normalized(),
                 token,
                 retry: RetryPolicy::default(),
@@ -173,6 +192,7 @@ impl Client {
         let i = &self.inner;
         let mut inner = Inner {
             http: i.http.clone(),
+            pool: i.pool.clone(),
             endpoints: i.endpoints.clone(),
             token: i.token.clone(),
             retry: i.retry,
@@ -203,10 +223,29 @@ impl Client {
     /// Replaces the timeouts (this builds a new connection pool, as reqwest fixes the connect
     /// and read timeouts per pool).
     pub fn with_timeouts(self, t: Timeouts) -> anyhow::Result<Client> {
-        let http = build_http(t)?;
+        self.with_pool(|p| p.timeouts = t)
+    }
+
+    /// Also trusts this PEM root certificate (e.g. the emulator's CA). Builds a new pool.
+    pub fn with_extra_root_ca(self, pem: &str) -> anyhow::Result<Client> {
+        let cert = reqwest::Certificate::from_pem(pem.as_bytes())?;
+        self.with_pool(|p| p.extra_roots.push(cert))
+    }
+
+    /// Sends every request through this proxy instead of the environment's. Builds a new pool.
+    pub fn with_proxy(self, url: &str) -> anyhow::Result<Client> {
+        let proxy = reqwest::Proxy::all(url)?;
+        self.with_pool(|p| p.proxy = Some(proxy))
+    }
+
+    fn with_pool(self, change: impl FnOnce(&mut PoolSettings)) -> anyhow::Result<Client> {
+        let mut pool = self.inner.pool.clone();
+        change(&mut pool);
+        let http = build_http(&pool)?;
         Ok(self.rebuild(|i| {
             i.http = http;
-            i.timeouts = t;
+            i.timeouts = pool.timeouts;
+            i.pool = pool;
         }))
     }
 
