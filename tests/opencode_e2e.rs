@@ -14,7 +14,9 @@ const GW: &str = "existing-gw";
 fn opencode_bin() -> PathBuf {
     match std::env::var_os("AIGATE_TEST_OPENCODE") {
         Some(p) => PathBuf::from(p),
-        None => panic!("AIGATE_TEST_OPENCODE is not set: run the suite with `bash .ci/test`, which installs OpenCode"),
+        None => panic!(
+            "AIGATE_TEST_OPENCODE is not set: run the suite with `bash .ci/test`, which installs OpenCode"
+        ),
     }
 }
 
@@ -25,7 +27,10 @@ struct E2e {
 
 impl E2e {
     fn new() -> E2e {
-        let w = World::with_options(EmulatorOptions { tls_proxy: true, seed: Seed::Empty });
+        let w = World::with_options(EmulatorOptions {
+            tls_proxy: true,
+            seed: Seed::Empty,
+        });
         let ca = w.root.path().join("emulator-ca.pem");
         std::fs::write(&ca, w.emu.ca_cert_pem().expect("the proxy mode has a CA")).unwrap();
         E2e { w, ca }
@@ -51,7 +56,12 @@ impl E2e {
     fn run_through_aigate(&self, model: &str) -> std::process::Output {
         let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("aigate"));
         self.opencode_env(&mut cmd);
-        cmd.args(["run", "--"]).arg(opencode_bin()).args(["run", "-m", &format!("cloudflare-ai-gateway/{model}"), "Say hi"]);
+        cmd.args(["run", "--"]).arg(opencode_bin()).args([
+            "run",
+            "-m",
+            &format!("cloudflare-ai-gateway/{model}"),
+            "Say hi",
+        ]);
         cmd.output().unwrap()
     }
 
@@ -64,36 +74,66 @@ impl E2e {
     }
 
     fn setup(&self, extra: &[&str]) {
-        let mut args = vec!["--account-id", ACCOUNT, "--gateway", GW, "--billing", "unified", "--skip-test"];
+        let mut args = vec![
+            "--account-id",
+            ACCOUNT,
+            "--gateway",
+            GW,
+            "--billing",
+            "unified",
+            "--skip-test",
+        ];
         args.extend_from_slice(extra);
         self.w.setup(TOKEN, &args).assert_code(0);
     }
 
     fn tls_requests(&self, host: &str) -> Vec<RecordedRequest> {
-        self.w.emu.requests().into_iter().filter(|r| r.via_tls && r.host.as_deref().is_some_and(|h| h.starts_with(host))).collect()
+        self.w
+            .emu
+            .requests()
+            .into_iter()
+            .filter(|r| r.via_tls && r.host.as_deref().is_some_and(|h| h.starts_with(host)))
+            .collect()
     }
 }
 
 fn header<'a>(r: &'a RecordedRequest, name: &str) -> Option<&'a str> {
-    r.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    r.headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }
 
 fn text(o: &std::process::Output) -> String {
-    format!("--- stdout\n{}\n--- stderr\n{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "--- stdout\n{}\n--- stderr\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 /// The Universal-endpoint requests OpenCode made carry the token and no provider key.
 fn assert_universal(e: &E2e, step_endpoint: &str, model_in_step: &str) {
     let reqs = e.tls_requests("gateway.ai.cloudflare.com");
-    let main: Vec<_> = reqs.iter().filter(|r| r.method == "POST" && r.path == format!("/v1/{ACCOUNT}/{GW}")).collect();
-    assert!(!main.is_empty(), "OpenCode sent nothing to the Universal endpoint: {reqs:#?}");
+    let main: Vec<_> = reqs
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == format!("/v1/{ACCOUNT}/{GW}"))
+        .collect();
+    assert!(
+        !main.is_empty(),
+        "OpenCode sent nothing to the Universal endpoint: {reqs:#?}"
+    );
     for r in &main {
-        assert_eq!(header(r, "cf-aig-authorization"), Some(format!("Bearer {TOKEN}").as_str()));
+        assert_eq!(
+            header(r, "cf-aig-authorization"),
+            Some(format!("Bearer {TOKEN}").as_str())
+        );
         assert_eq!(header(r, "authorization"), None, "a provider key was sent");
         assert!(!r.body.contains("sk-"), "a provider key was sent in a step");
     }
     assert!(
-        main.iter().any(|r| r.body.contains(step_endpoint) && r.body.contains(model_in_step)),
+        main.iter()
+            .any(|r| r.body.contains(step_endpoint) && r.body.contains(model_in_step)),
         "no step {step_endpoint} for {model_in_step}: {:#?}",
         main.iter().map(|r| &r.body).collect::<Vec<_>>()
     );
@@ -105,7 +145,11 @@ fn openai_model_through_aigate_run_uses_the_universal_responses_step() {
     e.setup(&["--model", "openai/gpt-5-mini"]);
     let out = e.run_through_aigate("openai/gpt-5-mini");
     assert!(out.status.success(), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("Hello from the aigate emulator"), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Hello from the aigate emulator"),
+        "{}",
+        text(&out)
+    );
     assert_universal(&e, "v1/responses", "gpt-5-mini");
 }
 
@@ -115,7 +159,11 @@ fn anthropic_model_uses_the_messages_step() {
     e.setup(&["--model", "anthropic/claude-sonnet-4.5"]);
     let out = e.run_through_aigate("anthropic/claude-sonnet-4.5");
     assert!(out.status.success(), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("Hello from the aigate emulator"), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Hello from the aigate emulator"),
+        "{}",
+        text(&out)
+    );
     assert_universal(&e, "v1/messages", "claude-sonnet-4-5");
 }
 
@@ -125,15 +173,25 @@ fn other_models_go_the_rest_route_with_the_gateway_id_header() {
     e.setup(&["--model", "xai/grok-4.3"]);
     let out = e.run_through_aigate("xai/grok-4.3");
     assert!(out.status.success(), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("Hello from the aigate emulator"), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Hello from the aigate emulator"),
+        "{}",
+        text(&out)
+    );
     let rest: Vec<_> = e
         .tls_requests("api.cloudflare.com")
         .into_iter()
-        .filter(|r| r.method == "POST" && r.path == format!("/client/v4/accounts/{ACCOUNT}/ai/v1/chat/completions"))
+        .filter(|r| {
+            r.method == "POST"
+                && r.path == format!("/client/v4/accounts/{ACCOUNT}/ai/v1/chat/completions")
+        })
         .collect();
     assert!(!rest.is_empty(), "nothing reached the REST route");
     for r in &rest {
-        assert_eq!(header(r, "authorization"), Some(format!("Bearer {TOKEN}").as_str()));
+        assert_eq!(
+            header(r, "authorization"),
+            Some(format!("Bearer {TOKEN}").as_str())
+        );
         assert_eq!(header(r, "cf-aig-gateway-id"), Some(GW));
         assert!(r.body.contains("xai/grok-4.3"));
     }
@@ -142,27 +200,65 @@ fn other_models_go_the_rest_route_with_the_gateway_id_header() {
 #[test]
 fn opencode_auth_delivery_works_with_plain_opencode_and_logout_stops_it() {
     let e = E2e::new();
-    e.setup(&["--model", "openai/gpt-5-mini", "--token-delivery", "opencode-auth"]);
+    e.setup(&[
+        "--model",
+        "openai/gpt-5-mini",
+        "--token-delivery",
+        "opencode-auth",
+    ]);
     // `opencode debug config` accepts the written file.
     let out = e.opencode(&["debug", "config"]);
     assert!(out.status.success(), "{}", text(&out));
     let shown = String::from_utf8_lossy(&out.stdout);
-    assert!(shown.contains("cloudflare-ai-gateway/openai/gpt-5-mini"), "{}", text(&out));
-    assert!(!String::from_utf8_lossy(&out.stderr).to_lowercase().contains("error"), "{}", text(&out));
+    assert!(
+        shown.contains("cloudflare-ai-gateway/openai/gpt-5-mini"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        !String::from_utf8_lossy(&out.stderr)
+            .to_lowercase()
+            .contains("error"),
+        "{}",
+        text(&out)
+    );
 
-    let out = e.opencode(&["run", "-m", "cloudflare-ai-gateway/openai/gpt-5-mini", "Say hi"]);
+    let out = e.opencode(&[
+        "run",
+        "-m",
+        "cloudflare-ai-gateway/openai/gpt-5-mini",
+        "Say hi",
+    ]);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("Hello from the aigate emulator"), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Hello from the aigate emulator"),
+        "{}",
+        text(&out)
+    );
     assert_universal(&e, "v1/responses", "gpt-5-mini");
 
     // After logout the same run fails, and the token goes nowhere.
     e.w.run(e.w.aigate().arg("logout")).assert_code(0);
     e.w.emu.clear_requests();
-    let out = e.opencode(&["run", "-m", "cloudflare-ai-gateway/openai/gpt-5-mini", "Say hi"]);
-    assert!(!out.status.success() || !String::from_utf8_lossy(&out.stdout).contains("Hello from"), "{}", text(&out));
+    let out = e.opencode(&[
+        "run",
+        "-m",
+        "cloudflare-ai-gateway/openai/gpt-5-mini",
+        "Say hi",
+    ]);
+    assert!(
+        !out.status.success() || !String::from_utf8_lossy(&out.stdout).contains("Hello from"),
+        "{}",
+        text(&out)
+    );
     for r in e.w.emu.requests() {
         let all = format!("{:?} {}", r.headers, r.body);
-        assert!(!all.contains(TOKEN), "the token was sent after logout: {} {}", r.method, r.path);
+        assert!(
+            !all.contains(TOKEN),
+            "the token was sent after logout: {} {}",
+            r.method,
+            r.path
+        );
     }
     // And through aigate: refused before OpenCode starts.
     let out = e.run_through_aigate("openai/gpt-5-mini");
@@ -175,9 +271,17 @@ fn env_delivery_config_passes_opencode_debug_config() {
     e.setup(&["--model", "anthropic/claude-sonnet-4.5"]);
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("aigate"));
     e.opencode_env(&mut cmd);
-    cmd.args(["run", "--"]).arg(opencode_bin()).args(["debug", "config"]);
+    cmd.args(["run", "--"])
+        .arg(opencode_bin())
+        .args(["debug", "config"]);
     let out = cmd.output().unwrap();
     assert!(out.status.success(), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("cloudflare-ai-gateway/anthropic/claude-sonnet-4.5"));
-    assert!(!String::from_utf8_lossy(&out.stdout).contains(TOKEN), "debug config printed the token");
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("cloudflare-ai-gateway/anthropic/claude-sonnet-4.5")
+    );
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains(TOKEN),
+        "debug config printed the token"
+    );
 }

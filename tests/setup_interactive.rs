@@ -39,12 +39,18 @@ fn guided_setup_creates_a_gateway_with_hidden_token_and_arrow_keys() {
     let mut s = spawn(&w, &["setup"]);
     let mut seen = String::new();
     let mut step = |s: &mut expectrl::session::OsSession, wait: &str, send: &str| {
-        let m = s.expect(wait).unwrap_or_else(|e| panic!("waiting for {wait:?}: {e}\nso far:\n{seen}"));
+        let m = s
+            .expect(wait)
+            .unwrap_or_else(|e| panic!("waiting for {wait:?}: {e}\nso far:\n{seen}"));
         seen.push_str(&String::from_utf8_lossy(m.before()));
         seen.push_str(&String::from_utf8_lossy(m.get(0).unwrap()));
         s.send(send).unwrap();
     };
-    step(&mut s, "Paste your Cloudflare API token", &format!("{TOKEN}{ENTER}"));
+    step(
+        &mut s,
+        "Paste your Cloudflare API token",
+        &format!("{TOKEN}{ENTER}"),
+    );
     step(&mut s, "Which account?", ENTER); // first account: Acme Engineering
     // The gateway list: existing-gw, then "+ Create a new gateway": arrow down to create.
     step(&mut s, "Which AI Gateway", &format!("{DOWN}{ENTER}"));
@@ -62,11 +68,17 @@ fn guided_setup_creates_a_gateway_with_hidden_token_and_arrow_keys() {
     assert_eq!(code, 0, "{seen}");
     assert!(seen.contains("aigate run -- opencode"), "{seen}");
     assert!(!seen.contains(TOKEN), "the token was echoed");
-    let gw = w.emu.gateway(ACCOUNT, "pty-gw").expect("the gateway was created");
+    let gw = w
+        .emu
+        .gateway(ACCOUNT, "pty-gw")
+        .expect("the gateway was created");
     assert_eq!(gw["authentication"], true);
     assert_eq!(w.keychain_lookup("default").as_deref(), Some(TOKEN));
     let cfg = std::fs::read_to_string(w.opencode_config()).unwrap();
-    assert!(cfg.contains("cloudflare-ai-gateway/openai/gpt-5-mini"), "{cfg}");
+    assert!(
+        cfg.contains("cloudflare-ai-gateway/openai/gpt-5-mini"),
+        "{cfg}"
+    );
 }
 
 #[test]
@@ -80,10 +92,16 @@ fn ctrl_c_at_a_select_prompt_leaves_nothing_and_restores_the_cursor() {
     s.send("\x03").unwrap();
     let (code, rest) = finish(s);
     assert_eq!(code, 130, "{rest}");
-    assert!(rest.contains(SHOW_CURSOR), "the cursor was not shown again: {rest:?}");
+    assert!(
+        rest.contains(SHOW_CURSOR),
+        "the cursor was not shown again: {rest:?}"
+    );
     assert_eq!(before, w.snapshot(), "files were written");
     assert_eq!(w.keychain_lookup("default"), None);
-    assert!(!w.emu.requests().iter().any(|r| r.method != "GET"), "something was changed remotely");
+    assert!(
+        !w.emu.requests().iter().any(|r| r.method != "GET"),
+        "something was changed remotely"
+    );
 }
 
 #[test]
@@ -91,15 +109,22 @@ fn ctrl_c_at_the_hidden_token_prompt_restores_echo() {
     let w = World::new();
     let before = w.snapshot();
     // The pty starts with echo off; turn it on as a person's terminal has it, then start aigate.
-    let mut cmd = w.aigate_std();
+    let cmd = w.aigate_std();
     let aigate = cmd.get_program().to_owned();
     let mut cmd = std::process::Command::new("sh");
-    cmd.env_clear().envs(w.env()).env("TERM", "xterm-256color").current_dir(w.workdir());
-    cmd.args(["-c", "stty echo && exec \"$0\" setup"]).arg(aigate);
+    cmd.env_clear()
+        .envs(w.env())
+        .env("TERM", "xterm-256color")
+        .current_dir(w.workdir());
+    cmd.args(["-c", "stty echo && exec \"$0\" setup"])
+        .arg(aigate);
     let mut s = Session::spawn(cmd).unwrap();
     s.set_expect_timeout(Some(Duration::from_secs(30)));
     s.expect("Paste your Cloudflare API token").unwrap();
-    assert!(!s.get_process().get_echo().unwrap(), "the token prompt must hide input");
+    assert!(
+        !s.get_process().get_echo().unwrap(),
+        "the token prompt must hide input"
+    );
     s.send("cfut_partial").unwrap();
     std::thread::sleep(Duration::from_millis(200));
     s.send("\x03").unwrap();
@@ -108,6 +133,9 @@ fn ctrl_c_at_the_hidden_token_prompt_restores_echo() {
         matches!(status, WaitStatus::Exited(_, 130)),
         "expected exit 130, got {status:?}"
     );
-    assert!(s.get_process().get_echo().unwrap(), "terminal echo left off");
+    assert!(
+        s.get_process().get_echo().unwrap(),
+        "terminal echo left off"
+    );
     assert_eq!(before, w.snapshot());
 }

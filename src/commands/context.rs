@@ -119,9 +119,9 @@ impl Context {
     /// The store a new token goes into: the keychain, or (only when allowed) a 0600 file.
     pub fn store_for_write(&self, insecure_storage: bool) -> anyhow::Result<Box<dyn SecretStore>> {
         match &self.sandbox {
-            Some(s) => Ok(Box::new(FileStore::new(
+            Some(s) => Ok(Box::new(SandboxStore(FileStore::new(
                 s.dir.join("config").join("aigate").join("credentials.json"),
-            ))),
+            )))),
             None => secrets::open_for_write(insecure_storage),
         }
     }
@@ -213,4 +213,25 @@ pub fn read_token_stdin() -> anyhow::Result<Secret> {
         );
     }
     Ok(Secret::new(token.to_string()))
+}
+
+/// The sandbox keeps its demo token in a throwaway file, and says so.
+struct SandboxStore(FileStore);
+
+impl SecretStore for SandboxStore {
+    fn kind(&self) -> StoreKind {
+        self.0.kind()
+    }
+    fn describe(&self) -> String {
+        "the sandbox's throwaway token file".to_string()
+    }
+    fn get(&self, profile: &str) -> anyhow::Result<Option<Secret>> {
+        self.0.get(profile)
+    }
+    fn set(&self, profile: &str, secret: &Secret) -> anyhow::Result<()> {
+        self.0.set(profile, secret)
+    }
+    fn delete(&self, profile: &str) -> anyhow::Result<bool> {
+        self.0.delete(profile)
+    }
 }

@@ -88,22 +88,22 @@ pub fn exec(ctx: &mut Context, args: &SetupArgs) -> anyhow::Result<i32> {
 
     ctx.ui.heading("Done");
     let pf = profile_flag(&plan.profile);
-    match plan.delivery {
-        TokenDelivery::Env => ctx.ui.info(&format!(
-            "Launch OpenCode through the gateway:  aigate{pf} run -- opencode"
-        )),
-        TokenDelivery::OpencodeAuth => ctx
-            .ui
-            .info("Launch OpenCode:  opencode   (the token is in OpenCode's auth.json)"),
-    }
-    ctx.ui.info(&format!(
-        "Check the setup any time:          aigate{pf} status"
-    ));
     if let Some(s) = &ctx.sandbox {
-        ctx.ui.info(&format!(
-            "Sandbox files (safe to delete):    {}",
-            s.dir.display()
-        ));
+        ctx.ui
+            .info("That was the sandbox: nothing outside this directory was touched:");
+        ctx.ui.info(&format!("  {}", s.dir.display()));
+        ctx.ui
+            .info("Run `aigate setup` (without --sandbox) to connect your Cloudflare account.");
+    } else {
+        let launch = match plan.delivery {
+            TokenDelivery::Env => format!("aigate{pf} run -- opencode"),
+            TokenDelivery::OpencodeAuth => {
+                "opencode   (the token is in OpenCode's auth.json)".to_string()
+            }
+        };
+        ctx.ui.info(&format!("Launch OpenCode:   {launch}"));
+        ctx.ui
+            .info(&format!("Check the setup:   aigate{pf} status"));
     }
     if ctx.ui.json_mode() {
         ctx.ui.json(&json!({

@@ -78,7 +78,8 @@ fn remote(ctx: &Context, client: &Client, plan: &Plan) -> anyhow::Result<()> {
             let cfg = r?;
             ctx.ui.ok(&format!(
                 "Stored the {} key in the gateway (Cloudflare shows it as {})",
-                k.provider, cfg.secret_preview.as_deref().unwrap_or("a masked preview")
+                k.provider,
+                cfg.secret_preview.as_deref().unwrap_or("a masked preview")
             ));
         }
     }
@@ -145,8 +146,13 @@ fn local(ctx: &Context, plan: &Plan) -> anyhow::Result<Applied> {
         .into_iter()
         .flatten()
     {
-        ctx.ui
-            .ok(&format!("{}: {}", change.path.display(), change.describe()));
+        let verb = match change.describe().as_str() {
+            "create" => "Created",
+            "update" => "Updated",
+            "delete" => "Removed our entry from",
+            _ => "Already up to date:",
+        };
+        ctx.ui.ok(&format!("{verb} {}", change.path.display()));
     }
     for b in &backups {
         ctx.ui

@@ -8,7 +8,9 @@ use std::io::Write;
 /// How a request travels, in words.
 pub fn describe_route(route: &Route) -> String {
     match route {
-        Route::Universal { provider, endpoint, .. } => format!("Universal endpoint, {provider} {endpoint}"),
+        Route::Universal {
+            provider, endpoint, ..
+        } => format!("Universal endpoint, {provider} {endpoint}"),
         Route::Rest { .. } => "REST route /ai/v1/chat/completions".to_string(),
     }
 }

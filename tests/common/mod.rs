@@ -3,7 +3,9 @@
 //! snapshot the disk and scan everything aigate printed or wrote for secrets.
 #![allow(dead_code)]
 
-use aigate::emulator::{Emulator, EmulatorOptions, Permissions, Seed, TokenOwner, TokenSpec, TokenStatus};
+use aigate::emulator::{
+    Emulator, EmulatorOptions, Permissions, Seed, TokenOwner, TokenSpec, TokenStatus,
+};
 use assert_cmd::Command;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -38,23 +40,48 @@ pub fn require_keyring() {
 
 impl World {
     pub fn new() -> World {
-        Self::with_options(EmulatorOptions { tls_proxy: false, seed: Seed::Empty })
+        Self::with_options(EmulatorOptions {
+            tls_proxy: false,
+            seed: Seed::Empty,
+        })
     }
 
     pub fn with_options(opts: EmulatorOptions) -> World {
         require_keyring();
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
         let emu = rt.block_on(Emulator::start(opts)).unwrap();
         emu.add_account(ACCOUNT, "Acme Engineering");
         emu.add_account(ACCOUNT2, "Acme Research");
         emu.set_credits(ACCOUNT, 10.0);
         let all = Permissions::all();
         for (value, perms) in [
-            (TOKEN, all.clone()),
-            (TOKEN2, all.clone()),
-            (TOKEN_READONLY, Permissions { ai_gateway_write: false, ..all.clone() }),
-            (TOKEN_NO_SECRETS, Permissions { secrets_store_write: false, ..all.clone() }),
-            (TOKEN_NO_RUN, Permissions { ai_gateway_run: false, ..all.clone() }),
+            (TOKEN, all),
+            (TOKEN2, all),
+            (
+                TOKEN_READONLY,
+                Permissions {
+                    ai_gateway_write: false,
+                    ..all
+                },
+            ),
+            (
+                TOKEN_NO_SECRETS,
+                Permissions {
+                    secrets_store_write: false,
+                    ..all
+                },
+            ),
+            (
+                TOKEN_NO_RUN,
+                Permissions {
+                    ai_gateway_run: false,
+                    ..all
+                },
+            ),
         ] {
             emu.add_token(TokenSpec {
                 value: value.into(),
@@ -66,12 +93,21 @@ impl World {
             });
         }
         emu.add_gateway(ACCOUNT, "existing-gw", true);
-        let root = tempfile::Builder::new().prefix("aigate-test-").tempdir().unwrap();
+        let root = tempfile::Builder::new()
+            .prefix("aigate-test-")
+            .tempdir()
+            .unwrap();
         for d in ["home", "config", "data", "work"] {
             std::fs::create_dir_all(root.path().join(d)).unwrap();
         }
         let keyring_service = format!("aigate-test-{}-{}", std::process::id(), fastrand::u64(..));
-        World { rt, emu, root, keyring_service, transcript: Default::default() }
+        World {
+            rt,
+            emu,
+            root,
+            keyring_service,
+            transcript: Default::default(),
+        }
     }
 
     pub fn home(&self) -> PathBuf {
@@ -105,7 +141,10 @@ impl World {
             ("XDG_DATA_HOME".into(), self.data_home().into()),
             ("AIGATE_API_URL".into(), self.emu.api_url().into()),
             ("AIGATE_GATEWAY_URL".into(), self.emu.gateway_url().into()),
-            ("AIGATE_KEYRING_SERVICE".into(), self.keyring_service.clone().into()),
+            (
+                "AIGATE_KEYRING_SERVICE".into(),
+                self.keyring_service.clone().into(),
+            ),
             ("NO_PROXY".into(), "127.0.0.1,localhost".into()),
             ("NO_COLOR".into(), "1".into()),
         ];
@@ -127,7 +166,10 @@ impl World {
     /// The same, as a plain `std::process::Command` (for a pseudo-terminal).
     pub fn aigate_std(&self) -> std::process::Command {
         let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("aigate"));
-        cmd.env_clear().current_dir(self.workdir()).envs(self.env()).env("TERM", "xterm-256color");
+        cmd.env_clear()
+            .current_dir(self.workdir())
+            .envs(self.env())
+            .env("TERM", "xterm-256color");
         cmd
     }
 
@@ -147,7 +189,11 @@ impl World {
     /// `aigate setup --non-interactive` with the token on stdin and the given flags.
     pub fn setup(&self, token: &str, args: &[&str]) -> Output {
         let mut cmd = self.aigate();
-        cmd.arg("setup").arg("--non-interactive").arg("--token-stdin").args(args).write_stdin(token);
+        cmd.arg("setup")
+            .arg("--non-interactive")
+            .arg("--token-stdin")
+            .args(args)
+            .write_stdin(token);
         self.run(&mut cmd)
     }
 
@@ -189,14 +235,20 @@ pub fn secret_tool_lookup(service: &str, profile: &str) -> Option<String> {
         .output()
         .expect("secret-tool is installed by .ci/test");
     if out.status.success() && !out.stdout.is_empty() {
-        Some(String::from_utf8_lossy(&out.stdout).trim_end_matches('\n').to_string())
+        Some(
+            String::from_utf8_lossy(&out.stdout)
+                .trim_end_matches('\n')
+                .to_string(),
+        )
     } else {
         None
     }
 }
 
 fn walk(dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -215,18 +267,31 @@ pub struct Output {
 
 impl Output {
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\n--- stderr:\n{}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\n--- stderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
     }
 
     #[track_caller]
     pub fn assert_code(&self, code: i32) -> &Self {
-        assert_eq!(self.code, code, "exit code\n--- stdout:\n{}\n--- stderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, code,
+            "exit code\n--- stdout:\n{}\n--- stderr:\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 
     #[track_caller]
     pub fn assert_stderr_contains(&self, needle: &str) -> &Self {
-        assert!(self.stderr.contains(needle), "stderr lacks {needle:?}:\n{}", self.stderr);
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}:\n{}",
+            self.stderr
+        );
         self
     }
 }

@@ -50,7 +50,12 @@ pub fn step(
                 let balance = gw
                     .balance
                     .as_ref()
-                    .map(|b| format!(" Your credit balance: {}.", crate::wizard::plan::balance_display(b)))
+                    .map(|b| {
+                        format!(
+                            " Your credit balance: {}.",
+                            crate::wizard::plan::balance_display(b)
+                        )
+                    })
                     .unwrap_or_default();
                 ctx.ui.info("Unified Billing: Cloudflare pays the providers and bills you; one bill, no provider");
                 ctx.ui.info(&format!(
@@ -90,9 +95,10 @@ pub fn step(
                     ctx.ui
                         .info(&format!("load credits at {}", credits_url(&account.id)));
                 }
-                Some(b) => ctx
-                    .ui
-                    .ok(&format!("Unified Billing (credit balance {})", crate::wizard::plan::balance_display(b))),
+                Some(b) => ctx.ui.ok(&format!(
+                    "Unified Billing (credit balance {})",
+                    crate::wizard::plan::balance_display(b)
+                )),
                 None => ctx
                     .ui
                     .ok("Unified Billing (credit balance not available to this token)"),
@@ -147,7 +153,10 @@ fn byok(
             .iter()
             .map(
                 |(slug, label)| match existing.iter().find(|c| c.provider_slug == *slug) {
-                    Some(c) => format!("{label}  (key stored: {})", c.secret_preview.as_deref().unwrap_or("yes")),
+                    Some(c) => format!(
+                        "{label}  (key stored: {})",
+                        c.secret_preview.as_deref().unwrap_or("yes")
+                    ),
                     None => label.to_string(),
                 },
             )

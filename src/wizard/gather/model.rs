@@ -19,6 +19,7 @@ pub struct ModelChoice {
     pub small_model: String,
 }
 
+#[allow(clippy::too_many_arguments)]
 pub fn step(
     ctx: &Context,
     client: &Client,
@@ -35,7 +36,10 @@ pub fn step(
         drop(spinner);
         list
     } else {
-        ModelList { models: crate::cloudflare::curated_models(), source: ModelSource::Curated }
+        ModelList {
+            models: crate::cloudflare::curated_models(),
+            source: ModelSource::Curated,
+        }
     };
     match list.source {
         ModelSource::Gateway => ctx.ui.ok(&format!("{} models in the gateway's catalog", list.models.len())),
