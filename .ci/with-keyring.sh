@@ -82,13 +82,15 @@ if [ -n "$missing" ]; then
   fi
   log "installing gnome-keyring libsecret-tools dbus-x11 dbus"
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
     gnome-keyring libsecret-tools dbus-x11 dbus >/dev/null
 fi
 
 keyring_home=$(mktemp -d "${TMPDIR:-/tmp}/aigate-keyring.XXXXXX")
 cleanup() { rm -rf "$keyring_home"; }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 if [ -n "${XDG_DATA_HOME+x}" ]; then
   export AIGATE_WITH_KEYRING_XDG_SET=1 AIGATE_WITH_KEYRING_XDG_ORIG="$XDG_DATA_HOME"

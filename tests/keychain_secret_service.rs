@@ -343,3 +343,74 @@ fn with_a_working_keyring_open_for_write_picks_it() {
     clear(&svc, "default");
     assert_eq!(lookup(&svc, "default"), None);
 }
+
+/// A locked login collection (here in a nested, private D-Bus session with its own keyring, so
+/// the tests beside this one keep their unlocked keyring): the probe fails in bounded time, the
+/// refusal says the keychain is locked, and `--insecure-storage` still gives the file.
+#[test]
+fn a_locked_keyring_is_not_usable() {
+    require_keyring();
+    if std::env::var_os(CHILD).is_some() {
+        let started = std::time::Instant::now();
+        let err = open_for_write(false)
+            .err()
+            .expect("a locked keyring must not be used");
+        let msg = format!("{err:#}");
+        println!(
+            "locked keyring refused after {:?}: {msg}",
+            started.elapsed()
+        );
+        assert!(msg.contains("locked"), "{msg}");
+        assert!(hint_of(&err).unwrap().contains("--insecure-storage"));
+        let store = open_for_write(true).unwrap();
+        assert_eq!(store.kind(), StoreKind::InsecureFile);
+        println!("CHILD-DONE");
+        return;
+    }
+    let keyrings = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    // Start a keyring, wait until it answers, lock its login collection, then run the child.
+    let script = r#"
+        set -eu
+        printf '%s' locked-test-pw | gnome-keyring-daemon --unlock --components=secrets --daemonize >/dev/null
+        for i in $(seq 1 50); do
+          if printf x | timeout 5 secret-tool store --label=p service aigate-lock-probe username p 2>/dev/null; then break; fi
+          sleep 0.2
+        done
+        timeout 5 secret-tool clear service aigate-lock-probe username p
+        timeout 5 dbus-send --session --dest=org.freedesktop.secrets --print-reply /org/freedesktop/secrets \
+          org.freedesktop.Secret.Service.Lock array:objpath:/org/freedesktop/secrets/collection/login >/dev/null
+        exec "$@"
+    "#;
+    let name = "a_locked_keyring_is_not_usable";
+    let exe = std::env::current_exe().unwrap();
+    let out = Command::new("dbus-run-session")
+        .args(["--", "bash", "-c", script, "locked"])
+        .arg(exe)
+        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD, "1")
+        .env("XDG_DATA_HOME", keyrings.path())
+        .env("XDG_CONFIG_HOME", config.path())
+        .env("AIGATE_KEYRING_SERVICE", unique_service("locked"))
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(
+        out.status.success(),
+        "child failed\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
+    );
+    assert!(
+        stdout.contains("1 passed") && stdout.contains("CHILD-DONE"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("warning:"), "{stderr}");
+    for line in stdout
+        .lines()
+        .filter(|l| l.contains("locked keyring refused"))
+    {
+        eprintln!("{line}");
+    }
+}
