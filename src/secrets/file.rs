@@ -56,7 +56,7 @@ impl FileStore {
     /// `credentials.json` in aigate's config directory (`$XDG_CONFIG_HOME/aigate` when
     /// `XDG_CONFIG_HOME` is set to an absolute path, else the platform config dir for `aigate`).
     pub fn default_path() -> anyhow::Result<PathBuf> {
-        Ok(config_dir()?.join(FILE_NAME))
+        Ok(crate::state::config_dir()?.join(FILE_NAME))
     }
 
     pub fn path(&self) -> &Path {
@@ -156,18 +156,6 @@ impl SecretStore for FileStore {
         }
         Ok(true)
     }
-}
-
-/// aigate's config directory (shared rule with the non-secret state file).
-fn config_dir() -> anyhow::Result<PathBuf> {
-    if let Some(xdg) = std::env::var_os("XDG_CONFIG_HOME").map(PathBuf::from)
-        && xdg.is_absolute()
-    {
-        return Ok(xdg.join("aigate"));
-    }
-    directories::ProjectDirs::from("", "", "aigate")
-        .map(|d| d.config_dir().to_path_buf())
-        .context("cannot find a home directory for aigate's config; set XDG_CONFIG_HOME")
 }
 
 /// Refuse a credentials file that group or others may read or write.
