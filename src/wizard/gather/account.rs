@@ -1,21 +1,13 @@
 //! Step 2: the account (a picker when the token reaches several).
 
+use super::Ask;
 use super::token::VerifiedToken;
-use crate::cli::SetupArgs;
 use crate::cloudflare::{Account, Client};
-use crate::commands::context::Context;
 use crate::exit::Failure;
-use crate::prompt::Prompter;
-use crate::state::Profile;
 
-pub fn step(
-    ctx: &Context,
-    client: &Client,
-    args: &SetupArgs,
-    prompter: &mut dyn Prompter,
-    previous: Option<&Profile>,
-    tok: &VerifiedToken,
-) -> anyhow::Result<Account> {
+pub fn step(q: &mut Ask<'_>, client: &Client, tok: &VerifiedToken) -> anyhow::Result<Account> {
+    let (ctx, args, previous) = (q.ctx, q.args, q.previous);
+    let prompter = &mut *q.prompter;
     let spinner = ctx.ui.spinner("Listing the accounts this token reaches…");
     let listed = ctx.rt.block_on(client.list_accounts());
     drop(spinner);

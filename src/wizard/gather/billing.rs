@@ -1,14 +1,12 @@
 //! Step 4: Unified Billing (pay Cloudflare; show the credit balance) or BYOK (provider keys
 //! stored in the gateway through its provider-config API, never on disk).
 
+use super::Ask;
 use super::gateway::GatewayChoice;
 use crate::Secret;
-use crate::cli::{BillingArg, SetupArgs};
+use crate::cli::BillingArg;
 use crate::cloudflare::{Account, Client, ProviderConfig};
-use crate::commands::context::Context;
 use crate::exit::Failure;
-use crate::prompt::Prompter;
-use crate::state::Profile;
 use crate::wizard::plan::{BillingPlan, ByokKey};
 
 /// Providers offered for BYOK: (provider slug in the gateway, label).
@@ -29,14 +27,13 @@ pub fn credits_url(account_id: &str) -> String {
 }
 
 pub fn step(
-    ctx: &Context,
+    q: &mut Ask<'_>,
     client: &Client,
-    args: &SetupArgs,
-    prompter: &mut dyn Prompter,
-    previous: Option<&Profile>,
     account: &Account,
     gw: &GatewayChoice,
 ) -> anyhow::Result<BillingPlan> {
+    let (ctx, args, previous) = (q.ctx, q.args, q.previous);
+    let prompter = &mut *q.prompter;
     let choice = match args.billing {
         Some(b) => b,
         None if !args.byok_keys.is_empty() => BillingArg::Byok,
@@ -107,19 +104,18 @@ pub fn step(
                 balance: gw.balance.clone(),
             })
         }
-        BillingArg::Byok => byok(ctx, client, args, prompter, previous, account, gw),
+        BillingArg::Byok => byok(q, client, account, gw),
     }
 }
 
 fn byok(
-    ctx: &Context,
+    q: &mut Ask<'_>,
     client: &Client,
-    args: &SetupArgs,
-    prompter: &mut dyn Prompter,
-    previous: Option<&Profile>,
     account: &Account,
     gw: &GatewayChoice,
 ) -> anyhow::Result<BillingPlan> {
+    let (ctx, args, previous) = (q.ctx, q.args, q.previous);
+    let prompter = &mut *q.prompter;
     let flagged = parse_byok_flags(&args.byok_keys)?;
     let existing: Vec<ProviderConfig> = if gw.exists() {
         ctx.rt

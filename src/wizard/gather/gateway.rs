@@ -1,6 +1,7 @@
 //! Step 3: the gateway: pick an existing one or create one with safe defaults
 //! (authentication on, logs on). Nothing is created here; the plan says what to do.
 
+use super::Ask;
 use crate::cli::SetupArgs;
 use crate::cloudflare::{Account, Client, CreditBalance, Gateway};
 use crate::commands::context::Context;
@@ -46,14 +47,9 @@ pub fn validate_gateway_id(id: &str) -> Result<(), String> {
     }
 }
 
-pub fn step(
-    ctx: &Context,
-    client: &Client,
-    args: &SetupArgs,
-    prompter: &mut dyn Prompter,
-    previous: Option<&Profile>,
-    account: &Account,
-) -> anyhow::Result<GatewayChoice> {
+pub fn step(q: &mut Ask<'_>, client: &Client, account: &Account) -> anyhow::Result<GatewayChoice> {
+    let (ctx, args, previous) = (q.ctx, q.args, q.previous);
+    let prompter = &mut *q.prompter;
     if let Some(id) = &args.gateway {
         validate_gateway_id(id).map_err(|m| Failure::usage(m).with_hint("fix --gateway"))?;
     }

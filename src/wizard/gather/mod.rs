@@ -14,6 +14,25 @@ use super::plan::Plan;
 use crate::cli::SetupArgs;
 use crate::commands::context::Context;
 use crate::prompt::Prompter;
+use crate::state::Profile;
+
+/// What every step reads: the run's parts, the flags, the prompter, and the profile's current
+/// values (the defaults on a re-run).
+pub struct Ask<'a> {
+    pub ctx: &'a Context,
+    pub args: &'a SetupArgs,
+    pub prompter: &'a mut dyn Prompter,
+    pub previous: Option<&'a Profile>,
+}
+
+/// The answers of steps 1 to 5, turned into file changes by step 6.
+pub struct Answers {
+    pub tok: token::VerifiedToken,
+    pub account: crate::cloudflare::Account,
+    pub gw: gateway::GatewayChoice,
+    pub billing: crate::wizard::plan::BillingPlan,
+    pub models: model::ModelChoice,
+}
 
 pub fn gather(
     ctx: &Context,
@@ -28,51 +47,39 @@ pub fn gather(
             ctx.profile_name()
         ));
     }
+    let q = &mut Ask {
+        ctx,
+        args,
+        prompter,
+        previous: previous.as_ref(),
+    };
 
     ctx.ui.heading("1. Cloudflare API token");
-    let tok = token::step(ctx, args, prompter, previous.as_ref())?;
+    let tok = token::step(q)?;
     let client = ctx.client(tok.token.clone())?;
 
     ctx.ui.heading("2. Account");
-    let account = account::step(ctx, &client, args, prompter, previous.as_ref(), &tok)?;
+    let account = account::step(q, &client, &tok)?;
 
     ctx.ui.heading("3. AI Gateway");
-    let gw = gateway::step(ctx, &client, args, prompter, previous.as_ref(), &account)?;
+    let gw = gateway::step(q, &client, &account)?;
 
     ctx.ui.heading("4. Billing");
-    let billing = billing::step(
-        ctx,
-        &client,
-        args,
-        prompter,
-        previous.as_ref(),
-        &account,
-        &gw,
-    )?;
+    let billing = billing::step(q, &client, &account, &gw)?;
 
     ctx.ui.heading("5. Models");
-    let models = model::step(
-        ctx,
-        &client,
-        args,
-        prompter,
-        previous.as_ref(),
-        &account,
-        &gw,
-        &billing,
-    )?;
+    let models = model::step(q, &client, &account, &gw, &billing)?;
 
     ctx.ui.heading("6. Token storage and OpenCode");
     output::step(
-        ctx,
-        args,
-        prompter,
-        previous.as_ref(),
-        state,
-        tok,
-        account,
-        gw,
-        billing,
-        models,
+        q,
+        state.clone(),
+        Answers {
+            tok,
+            account,
+            gw,
+            billing,
+            models,
+        },
     )
 }

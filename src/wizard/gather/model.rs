@@ -2,13 +2,10 @@
 //! gateway's catalog. Listing the catalog of an existing gateway also proves the token may run
 //! inference through it ("AI Gateway Run") before anything is changed.
 
+use super::Ask;
 use super::gateway::GatewayChoice;
-use crate::cli::SetupArgs;
 use crate::cloudflare::{Account, Client, ModelList, ModelSource};
-use crate::commands::context::Context;
 use crate::exit::Failure;
-use crate::prompt::Prompter;
-use crate::state::Profile;
 use crate::wizard::plan::BillingPlan;
 
 pub const RECOMMENDED: &[&str] = &["openai/gpt-5-mini", "anthropic/claude-sonnet-4.5"];
@@ -19,17 +16,15 @@ pub struct ModelChoice {
     pub small_model: String,
 }
 
-#[allow(clippy::too_many_arguments)]
 pub fn step(
-    ctx: &Context,
+    q: &mut Ask<'_>,
     client: &Client,
-    args: &SetupArgs,
-    prompter: &mut dyn Prompter,
-    previous: Option<&Profile>,
     account: &Account,
     gw: &GatewayChoice,
     billing: &BillingPlan,
 ) -> anyhow::Result<ModelChoice> {
+    let (ctx, args, previous) = (q.ctx, q.args, q.previous);
+    let prompter = &mut *q.prompter;
     let list = if gw.exists() {
         let spinner = ctx.ui.spinner("Listing the gateway's models…");
         let list = ctx.rt.block_on(client.list_models(&account.id, &gw.id))?;

@@ -3,31 +3,24 @@
 //! `--token-delivery opencode-auth`) and aigate's state. All are computed and validated here,
 //! before anything is changed anywhere.
 
-use super::gateway::GatewayChoice;
-use super::model::ModelChoice;
-use super::token::VerifiedToken;
+use super::{Answers, Ask};
 use crate::cli::{SetupArgs, TokenDelivery};
-use crate::cloudflare::Account;
 use crate::commands::context::Context;
 use crate::opencode::{self, BillingMode, ConfigInputs};
-use crate::prompt::Prompter;
 use crate::state::{Profile, State};
 use crate::wizard::plan::{BillingPlan, Plan};
 use std::path::PathBuf;
 
-#[allow(clippy::too_many_arguments)]
-pub fn step(
-    ctx: &Context,
-    args: &SetupArgs,
-    prompter: &mut dyn Prompter,
-    previous: Option<&Profile>,
-    mut state: State,
-    tok: VerifiedToken,
-    account: Account,
-    gw: GatewayChoice,
-    billing: BillingPlan,
-    models: ModelChoice,
-) -> anyhow::Result<Plan> {
+pub fn step(q: &mut Ask<'_>, mut state: State, answers: Answers) -> anyhow::Result<Plan> {
+    let (ctx, args, previous) = (q.ctx, q.args, q.previous);
+    let prompter = &mut *q.prompter;
+    let Answers {
+        tok,
+        account,
+        gw,
+        billing,
+        models,
+    } = answers;
     // Where the token goes: refuse here, before any change, when no keychain is usable.
     let store = ctx.store_for_write(args.insecure_storage)?;
     let token_already_stored =

@@ -1,13 +1,11 @@
 //! Step 1: the token (stdin, `CLOUDFLARE_API_TOKEN`, the stored one on a re-run, or a hidden
 //! prompt), verified before anything else happens.
 
+use super::Ask;
 use crate::Secret;
-use crate::cli::SetupArgs;
 use crate::cloudflare::{ApiError, ErrorKind, TokenInfo};
-use crate::commands::context::{Context, env_token, read_token_stdin};
+use crate::commands::context::{env_token, read_token_stdin};
 use crate::exit::Failure;
-use crate::prompt::Prompter;
-use crate::state::Profile;
 use crate::wizard::plan::TokenSource;
 
 pub const CREATE_TOKEN_URL: &str = "https://dash.cloudflare.com/profile/api-tokens";
@@ -20,13 +18,10 @@ pub struct VerifiedToken {
     pub account_hint: Option<String>,
 }
 
-pub fn step(
-    ctx: &Context,
-    args: &SetupArgs,
-    prompter: &mut dyn Prompter,
-    previous: Option<&Profile>,
-) -> anyhow::Result<VerifiedToken> {
-    let (token, source) = obtain(ctx, args, prompter, previous)?;
+pub fn step(q: &mut Ask<'_>) -> anyhow::Result<VerifiedToken> {
+    let (ctx, args, previous) = (q.ctx, q.args, q.previous);
+    let (token, source) = obtain(q)?;
+    let prompter = &mut *q.prompter;
     let mut account_hint = args
         .account_id
         .clone()
@@ -92,12 +87,9 @@ fn token_error(e: ApiError, source: TokenSource) -> anyhow::Error {
     anyhow::Error::new(e).context(format!("the token from {from} was not accepted"))
 }
 
-fn obtain(
-    ctx: &Context,
-    args: &SetupArgs,
-    prompter: &mut dyn Prompter,
-    previous: Option<&Profile>,
-) -> anyhow::Result<(Secret, TokenSource)> {
+fn obtain(q: &mut Ask<'_>) -> anyhow::Result<(Secret, TokenSource)> {
+    let (ctx, args, previous) = (q.ctx, q.args, q.previous);
+    let prompter = &mut *q.prompter;
     if args.token_stdin {
         return Ok((read_token_stdin()?, TokenSource::Stdin));
     }
