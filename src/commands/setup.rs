@@ -17,6 +17,15 @@ pub fn exec(ctx: &mut Context, args: &SetupArgs) -> anyhow::Result<i32> {
         ));
     }
     let mut prompter = prompt::for_run(args.non_interactive);
+    let sandbox_args;
+    let args = if ctx.sandbox.is_some() && !prompter.interactive() {
+        sandbox_args = sandbox_defaults(args);
+        ctx.ui
+            .note("Sandbox without a terminal: unanswered questions take the sandbox's defaults.");
+        &sandbox_args
+    } else {
+        args
+    };
     let plan = gather::gather(ctx, args, prompter.as_mut())?;
 
     ctx.ui.heading(if args.dry_run {
@@ -125,4 +134,17 @@ pub fn exec(ctx: &mut Context, args: &SetupArgs) -> anyhow::Result<i32> {
         }));
     }
     Ok(code)
+}
+
+/// A scripted sandbox run (no terminal) answers what the flags leave open with the demo
+/// account's values, so `aigate setup --sandbox` shows every step anywhere.
+fn sandbox_defaults(args: &SetupArgs) -> SetupArgs {
+    use crate::emulator::sandbox;
+    let mut a = args.clone();
+    a.account_id
+        .get_or_insert_with(|| sandbox::ACCOUNT_ID.to_string());
+    a.gateway
+        .get_or_insert_with(|| sandbox::DEFAULT_GATEWAY_ID.to_string());
+    a.billing.get_or_insert(crate::cli::BillingArg::Unified);
+    a
 }

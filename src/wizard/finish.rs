@@ -61,18 +61,15 @@ pub fn test_prompt(
         max_tokens: 200,
         stream: true,
     };
-    let show = !ctx.ui.json_mode();
     let mut started = false;
     let mut on_text = |t: &str| {
-        if show {
-            if !started {
-                spinner.clear();
-                eprint!("  {} ", console::style("reply:").dim());
-                started = true;
-            }
-            eprint!("{t}");
-            let _ = std::io::stderr().flush();
+        if !started {
+            spinner.clear();
+            eprint!("  {} ", console::style("reply:").dim());
+            started = true;
         }
+        eprint!("{t}");
+        let _ = std::io::stderr().flush();
     };
     let outcome = ctx
         .rt

@@ -37,18 +37,16 @@ pub fn step(q: &mut Ask<'_>, client: &Client, tok: &VerifiedToken) -> anyhow::Re
         )
         .into());
     }
-    if let Some(id) = &args.account_id {
-        return accounts
+    let chosen = if let Some(id) = &args.account_id {
+        accounts
             .iter()
             .find(|a| &a.id == id)
             .cloned()
             .ok_or_else(|| {
                 Failure::usage(format!("the token does not reach account {id}"))
                     .with_hint(format!("accounts it reaches: {}", list(&accounts)))
-                    .into()
-            });
-    }
-    let chosen = if accounts.len() == 1 {
+            })?
+    } else if accounts.len() == 1 {
         accounts[0].clone()
     } else {
         let default = previous

@@ -92,10 +92,16 @@ pub fn step(
                     ctx.ui
                         .info(&format!("load credits at {}", credits_url(&account.id)));
                 }
-                Some(b) => ctx.ui.ok(&format!(
-                    "Unified Billing (credit balance {})",
-                    crate::wizard::plan::balance_display(b)
-                )),
+                Some(b) => {
+                    ctx.ui.ok(&format!(
+                        "Unified Billing (credit balance {})",
+                        crate::wizard::plan::balance_display(b)
+                    ));
+                    ctx.ui.info(&format!(
+                        "load more credits at {}",
+                        credits_url(&account.id)
+                    ));
+                }
                 None => ctx
                     .ui
                     .ok("Unified Billing (credit balance not available to this token)"),
