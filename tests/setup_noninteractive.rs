@@ -495,3 +495,43 @@ fn missing_answers_exit_2_naming_the_flag() {
     out.assert_code(2)
         .assert_stderr_contains("NOT_SET_ANYWHERE");
 }
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_while_applying_leaves_the_disk_as_it_was() {
+    use aigate::emulator::{Fault, FaultRule};
+    let w = World::new();
+    // The create is slow, so the interrupt lands in the middle of applying the plan.
+    w.emu.inject(FaultRule {
+        method: Some("POST".into()),
+        path_contains: "/ai-gateway/gateways".into(),
+        fault: Fault::Latency(std::time::Duration::from_secs(5)),
+        times: 1,
+    });
+    let before = w.snapshot();
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("aigate"));
+    cmd.env_clear()
+        .envs(w.env())
+        .current_dir(w.workdir())
+        .args(["setup", "--non-interactive", "--account-id", ACCOUNT, "--gateway", "slow-gw"])
+        .args(["--create-gateway", "--billing", "unified"])
+        .env("CLOUDFLARE_API_TOKEN", TOKEN)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !w.emu.requests().iter().any(|r| r.method == "GET" && r.path.ends_with("/gateways/slow-gw")) {
+        assert!(std::time::Instant::now() < deadline, "aigate never reached the create");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert_untouched(&w, &before);
+}
