@@ -513,7 +513,14 @@ fn ctrl_c_while_applying_leaves_the_disk_as_it_was() {
     cmd.env_clear()
         .envs(w.env())
         .current_dir(w.workdir())
-        .args(["setup", "--non-interactive", "--account-id", ACCOUNT, "--gateway", "slow-gw"])
+        .args([
+            "setup",
+            "--non-interactive",
+            "--account-id",
+            ACCOUNT,
+            "--gateway",
+            "slow-gw",
+        ])
         .args(["--create-gateway", "--billing", "unified"])
         .env("CLOUDFLARE_API_TOKEN", TOKEN)
         .stdin(std::process::Stdio::null())
@@ -521,8 +528,16 @@ fn ctrl_c_while_applying_leaves_the_disk_as_it_was() {
         .stderr(std::process::Stdio::piped());
     let child = cmd.spawn().unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !w.emu.requests().iter().any(|r| r.method == "GET" && r.path.ends_with("/gateways/slow-gw")) {
-        assert!(std::time::Instant::now() < deadline, "aigate never reached the create");
+    while !w
+        .emu
+        .requests()
+        .iter()
+        .any(|r| r.method == "GET" && r.path.ends_with("/gateways/slow-gw"))
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "aigate never reached the create"
+        );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     std::thread::sleep(std::time::Duration::from_millis(300));

@@ -32,13 +32,7 @@ pub fn validate_gateway_id(id: &str) -> Result<(), String> {
             id.len()
         ));
     }
-    let ok = id.split('-').all(|part| {
-        !part.is_empty()
-            && part
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-    });
-    if ok {
+    if crate::cloudflare::is_valid_gateway_id(id) {
         Ok(())
     } else {
         Err(format!(

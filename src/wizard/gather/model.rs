@@ -50,9 +50,12 @@ pub fn step(
         .map(|m| m.id.clone())
         .filter(|id| {
             providers.is_empty()
-                || providers
-                    .iter()
-                    .any(|p| id.starts_with(&format!("{}/", catalog_prefix(p))))
+                || providers.iter().any(|p| {
+                    id.starts_with(&format!(
+                        "{}/",
+                        crate::opencode::fragment::catalog_prefix(p)
+                    ))
+                })
         })
         .collect();
     if candidates.is_empty() {
@@ -151,15 +154,6 @@ pub fn small_for(model: &str, candidates: &[String]) -> String {
         }
     }
     model.to_string()
-}
-
-/// The catalog prefix of a BYOK provider slug (the gateway says `grok`, the catalog `xai/`).
-pub fn catalog_prefix(slug: &str) -> &str {
-    match slug {
-        "google-ai-studio" => "google",
-        "grok" => "xai",
-        other => other,
-    }
 }
 
 #[cfg(test)]
