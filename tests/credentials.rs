@@ -274,3 +274,23 @@ fn shell_init_wraps_opencode_in_aigate_run() {
         .unwrap();
     assert!(status.success());
 }
+
+#[test]
+fn status_reports_a_token_that_stopped_working() {
+    let w = World::new();
+    w.setup(TOKEN, BASE).assert_code(0);
+    let out = w.run(
+        w.aigate()
+            .args(["status", "--json"])
+            .env("CLOUDFLARE_API_TOKEN", TOKEN_INVALID),
+    );
+    out.assert_code(1);
+    let j = out.json();
+    assert_eq!(j["token_status"], "invalid");
+    assert!(
+        j["problems"][0]["fix"]
+            .as_str()
+            .unwrap()
+            .contains("aigate rotate")
+    );
+}

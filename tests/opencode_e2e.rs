@@ -139,17 +139,23 @@ fn assert_universal(e: &E2e, step_endpoint: &str, model_in_step: &str) {
     );
 }
 
+/// OpenCode succeeded and printed the emulator's reply.
+#[track_caller]
+fn assert_replied(out: &std::process::Output) {
+    assert!(out.status.success(), "{}", text(out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("Hello from the aigate emulator"),
+        "{}",
+        text(out)
+    );
+}
+
 #[test]
 fn openai_model_through_aigate_run_uses_the_universal_responses_step() {
     let e = E2e::new();
     e.setup(&["--model", "openai/gpt-5-mini"]);
-    let out = e.run_through_aigate("openai/gpt-5-mini");
-    assert!(out.status.success(), "{}", text(&out));
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("Hello from the aigate emulator"),
-        "{}",
-        text(&out)
-    );
+    assert_replied(&e.run_through_aigate("openai/gpt-5-mini"));
     assert_universal(&e, "v1/responses", "gpt-5-mini");
 }
 
@@ -157,13 +163,7 @@ fn openai_model_through_aigate_run_uses_the_universal_responses_step() {
 fn anthropic_model_uses_the_messages_step() {
     let e = E2e::new();
     e.setup(&["--model", "anthropic/claude-sonnet-4.5"]);
-    let out = e.run_through_aigate("anthropic/claude-sonnet-4.5");
-    assert!(out.status.success(), "{}", text(&out));
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("Hello from the aigate emulator"),
-        "{}",
-        text(&out)
-    );
+    assert_replied(&e.run_through_aigate("anthropic/claude-sonnet-4.5"));
     assert_universal(&e, "v1/messages", "claude-sonnet-4-5");
 }
 
@@ -171,13 +171,7 @@ fn anthropic_model_uses_the_messages_step() {
 fn other_models_go_the_rest_route_with_the_gateway_id_header() {
     let e = E2e::new();
     e.setup(&["--model", "xai/grok-4.3"]);
-    let out = e.run_through_aigate("xai/grok-4.3");
-    assert!(out.status.success(), "{}", text(&out));
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("Hello from the aigate emulator"),
-        "{}",
-        text(&out)
-    );
+    assert_replied(&e.run_through_aigate("xai/grok-4.3"));
     let rest: Vec<_> = e
         .tls_requests("api.cloudflare.com")
         .into_iter()

@@ -379,19 +379,9 @@ fn a_gateway_id_taken_between_check_and_create_exits_1_without_writing() {
         move || cmd.write_stdin(TOKEN).output().unwrap()
     });
     // Wait until the create is in flight, then take the id.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !w
-        .emu
-        .requests()
-        .iter()
-        .any(|r| r.method == "GET" && r.path.ends_with("/gateways/race-gw"))
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "aigate never checked the gateway id"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    w.wait_for_request("the check of race-gw", |r| {
+        r.method == "GET" && r.path.ends_with("/gateways/race-gw")
+    });
     std::thread::sleep(std::time::Duration::from_millis(100));
     w.emu.add_gateway(ACCOUNT, "race-gw", true);
     let out = child.join().unwrap();
@@ -527,19 +517,9 @@ fn ctrl_c_while_applying_leaves_the_disk_as_it_was() {
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     let child = cmd.spawn().unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !w
-        .emu
-        .requests()
-        .iter()
-        .any(|r| r.method == "GET" && r.path.ends_with("/gateways/slow-gw"))
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "aigate never reached the create"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    w.wait_for_request("the check of slow-gw", |r| {
+        r.method == "GET" && r.path.ends_with("/gateways/slow-gw")
+    });
     std::thread::sleep(std::time::Duration::from_millis(300));
     unsafe {
         libc::kill(child.id() as i32, libc::SIGINT);

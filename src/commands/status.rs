@@ -44,7 +44,7 @@ pub fn exec(ctx: &mut Context) -> anyhow::Result<i32> {
                         format!("aigate{pf} rotate"),
                     ));
                     (
-                        format!("{:?}", e.kind()).to_lowercase(),
+                        token_problem(e.kind()).to_string(),
                         source,
                         t.masked(),
                         None,
@@ -182,4 +182,17 @@ pub fn exec(ctx: &mut Context) -> anyhow::Result<i32> {
         }));
     }
     Ok(if problems.is_empty() { 0 } else { 1 })
+}
+
+/// The `token_status` of `--json` for a token that does not work.
+fn token_problem(kind: crate::cloudflare::ErrorKind) -> &'static str {
+    use crate::cloudflare::ErrorKind as K;
+    match kind {
+        K::InvalidToken => "invalid",
+        K::ExpiredToken => "expired",
+        K::DisabledToken => "disabled",
+        K::MissingPermission(_) => "missing-permission",
+        K::Unreachable | K::Server | K::RateLimited => "unverified",
+        _ => "error",
+    }
 }

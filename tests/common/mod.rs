@@ -197,6 +197,23 @@ impl World {
         self.run(&mut cmd)
     }
 
+    /// Wait (at most 20 s) until the emulator has seen a request matching `seen`.
+    #[track_caller]
+    pub fn wait_for_request(
+        &self,
+        what: &str,
+        seen: impl Fn(&aigate::emulator::RecordedRequest) -> bool,
+    ) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while !self.emu.requests().iter().any(&seen) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "aigate never sent {what}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
     /// Every file under the world's root with its bytes.
     pub fn snapshot(&self) -> BTreeMap<PathBuf, Vec<u8>> {
         let mut out = BTreeMap::new();
