@@ -294,3 +294,22 @@ fn status_reports_a_token_that_stopped_working() {
             .contains("aigate rotate")
     );
 }
+
+#[test]
+fn rerunning_setup_with_a_new_token_replaces_it_everywhere() {
+    let w = World::new();
+    let mut args = BASE.to_vec();
+    args.extend(["--token-delivery", "opencode-auth"]);
+    w.setup(TOKEN, &args).assert_code(0);
+    let config_before = std::fs::read(w.opencode_config()).unwrap();
+    // A bad new token changes nothing.
+    w.setup(TOKEN_INVALID, &args).assert_code(3);
+    assert_eq!(w.keychain_lookup("default").as_deref(), Some(TOKEN));
+    // A good one replaces it in the keychain and auth.json; OpenCode's config is untouched.
+    w.setup(TOKEN2, &args).assert_code(0);
+    assert_eq!(w.keychain_lookup("default").as_deref(), Some(TOKEN2));
+    let auth: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(w.auth_json()).unwrap()).unwrap();
+    assert_eq!(auth["cloudflare-ai-gateway"]["key"], TOKEN2);
+    assert_eq!(std::fs::read(w.opencode_config()).unwrap(), config_before);
+}

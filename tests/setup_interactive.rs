@@ -139,3 +139,58 @@ fn ctrl_c_at_the_hidden_token_prompt_restores_echo() {
     );
     assert_eq!(before, w.snapshot());
 }
+
+#[test]
+fn guided_byok_takes_hidden_keys_for_the_providers_picked_with_space() {
+    let w = World::new();
+    let openai = "sk-proj-PtyOpenAiKey00000000000000000000001";
+    let anthropic = "sk-ant-PtyAnthropicKey000000000000000000002";
+    let mut s = spawn(&w, &["setup"]);
+    let mut seen = String::new();
+    let mut step = |s: &mut expectrl::session::OsSession, wait: &str, send: &str| {
+        let m = s
+            .expect(wait)
+            .unwrap_or_else(|e| panic!("waiting for {wait:?}: {e}\nso far:\n{seen}"));
+        seen.push_str(&String::from_utf8_lossy(m.before()));
+        seen.push_str(&String::from_utf8_lossy(m.get(0).unwrap()));
+        s.send(send).unwrap();
+    };
+    step(
+        &mut s,
+        "Paste your Cloudflare API token",
+        &format!("{TOKEN}{ENTER}"),
+    );
+    step(&mut s, "Which account?", ENTER);
+    step(&mut s, "Which AI Gateway", ENTER); // existing-gw
+    step(
+        &mut s,
+        "How should model usage be paid?",
+        &format!("{DOWN}{ENTER}"),
+    ); // BYOK
+    // OpenAI and Anthropic are the first two entries.
+    step(&mut s, "Which providers' keys", &format!(" {DOWN} {ENTER}"));
+    step(&mut s, "OpenAI API key", &format!("{openai}{ENTER}"));
+    step(&mut s, "Anthropic API key", &format!("{anthropic}{ENTER}"));
+    step(&mut s, "Default model for OpenCode", ENTER);
+    step(&mut s, "How should OpenCode get the token?", ENTER);
+    step(&mut s, "Apply this plan?", "y");
+    let (code, rest) = finish(s);
+    seen.push_str(&rest);
+    assert_eq!(code, 0, "{seen}");
+    for secret in [TOKEN, openai, anthropic] {
+        assert!(!seen.contains(secret), "a secret was echoed");
+    }
+    assert_eq!(
+        w.emu
+            .stored_provider_secret(ACCOUNT, "existing-gw", "openai")
+            .as_deref(),
+        Some(openai)
+    );
+    assert_eq!(
+        w.emu
+            .stored_provider_secret(ACCOUNT, "existing-gw", "anthropic")
+            .as_deref(),
+        Some(anthropic)
+    );
+    w.assert_no_leak(&[TOKEN, openai, anthropic]);
+}
