@@ -21,6 +21,44 @@ fn spawn(w: &World, args: &[&str]) -> expectrl::session::OsSession {
     s
 }
 
+/// A conversation with the wizard: wait for a prompt, answer it, keep the whole transcript.
+struct Dialog {
+    s: expectrl::session::OsSession,
+    seen: String,
+}
+
+impl Dialog {
+    fn start(w: &World) -> Dialog {
+        Dialog {
+            s: spawn(w, &["setup"]),
+            seen: String::new(),
+        }
+    }
+
+    /// Wait for `prompt` on screen, then type `answer`.
+    #[track_caller]
+    fn step(&mut self, prompt: &str, answer: &str) {
+        let m = self
+            .s
+            .expect(prompt)
+            .unwrap_or_else(|e| panic!("waiting for {prompt:?}: {e}\nso far:\n{}", self.seen));
+        self.seen.push_str(&String::from_utf8_lossy(m.before()));
+        self.seen
+            .push_str(&String::from_utf8_lossy(m.get(0).unwrap()));
+        self.send(answer);
+    }
+
+    fn send(&mut self, keys: &str) {
+        self.s.send(keys).unwrap();
+    }
+
+    /// The exit code and everything shown.
+    fn finish(self) -> (i32, String) {
+        let (code, rest) = finish(self.s);
+        (code, self.seen + &rest)
+    }
+}
+
 /// Read what is left and the exit status.
 fn finish(mut s: expectrl::session::OsSession) -> (i32, String) {
     let mut rest = Vec::new();
@@ -36,35 +74,24 @@ fn finish(mut s: expectrl::session::OsSession) -> (i32, String) {
 #[test]
 fn guided_setup_creates_a_gateway_with_hidden_token_and_arrow_keys() {
     let w = World::new();
-    let mut s = spawn(&w, &["setup"]);
-    let mut seen = String::new();
-    let mut step = |s: &mut expectrl::session::OsSession, wait: &str, send: &str| {
-        let m = s
-            .expect(wait)
-            .unwrap_or_else(|e| panic!("waiting for {wait:?}: {e}\nso far:\n{seen}"));
-        seen.push_str(&String::from_utf8_lossy(m.before()));
-        seen.push_str(&String::from_utf8_lossy(m.get(0).unwrap()));
-        s.send(send).unwrap();
-    };
-    step(
-        &mut s,
+    let mut d = Dialog::start(&w);
+    d.step(
         "Paste your Cloudflare API token",
         &format!("{TOKEN}{ENTER}"),
     );
-    step(&mut s, "Which account?", ENTER); // first account: Acme Engineering
+    d.step("Which account?", ENTER); // first account: Acme Engineering
     // The gateway list: existing-gw, then "+ Create a new gateway": arrow down to create.
-    step(&mut s, "Which AI Gateway", &format!("{DOWN}{ENTER}"));
-    step(&mut s, "New gateway id", &format!("existing-gw{ENTER}"));
-    step(&mut s, "already taken", "");
+    d.step("Which AI Gateway", &format!("{DOWN}{ENTER}"));
+    d.step("New gateway id", &format!("existing-gw{ENTER}"));
+    d.step("already taken", "");
     // dialoguer keeps the rejected text: clear it before typing the new id.
-    s.send("\x7f".repeat("existing-gw".len())).unwrap();
-    s.send(format!("pty-gw{ENTER}")).unwrap();
-    step(&mut s, "How should model usage be paid?", ENTER); // Unified Billing
-    step(&mut s, "Default model for OpenCode", ENTER);
-    step(&mut s, "How should OpenCode get the token?", ENTER); // env
-    step(&mut s, "Apply this plan?", "y");
-    let (code, rest) = finish(s);
-    seen.push_str(&rest);
+    d.send(&"\x7f".repeat("existing-gw".len()));
+    d.send(&format!("pty-gw{ENTER}"));
+    d.step("How should model usage be paid?", ENTER); // Unified Billing
+    d.step("Default model for OpenCode", ENTER);
+    d.step("How should OpenCode get the token?", ENTER); // env
+    d.step("Apply this plan?", "y");
+    let (code, seen) = d.finish();
     assert_eq!(code, 0, "{seen}");
     assert!(seen.contains("aigate run -- opencode"), "{seen}");
     assert!(!seen.contains(TOKEN), "the token was echoed");
@@ -145,37 +172,22 @@ fn guided_byok_takes_hidden_keys_for_the_providers_picked_with_space() {
     let w = World::new();
     let openai = "sk-proj-PtyOpenAiKey00000000000000000000001";
     let anthropic = "sk-ant-PtyAnthropicKey000000000000000000002";
-    let mut s = spawn(&w, &["setup"]);
-    let mut seen = String::new();
-    let mut step = |s: &mut expectrl::session::OsSession, wait: &str, send: &str| {
-        let m = s
-            .expect(wait)
-            .unwrap_or_else(|e| panic!("waiting for {wait:?}: {e}\nso far:\n{seen}"));
-        seen.push_str(&String::from_utf8_lossy(m.before()));
-        seen.push_str(&String::from_utf8_lossy(m.get(0).unwrap()));
-        s.send(send).unwrap();
-    };
-    step(
-        &mut s,
+    let mut d = Dialog::start(&w);
+    d.step(
         "Paste your Cloudflare API token",
         &format!("{TOKEN}{ENTER}"),
     );
-    step(&mut s, "Which account?", ENTER);
-    step(&mut s, "Which AI Gateway", ENTER); // existing-gw
-    step(
-        &mut s,
-        "How should model usage be paid?",
-        &format!("{DOWN}{ENTER}"),
-    ); // BYOK
+    d.step("Which account?", ENTER);
+    d.step("Which AI Gateway", ENTER); // existing-gw
+    d.step("How should model usage be paid?", &format!("{DOWN}{ENTER}")); // BYOK
     // OpenAI and Anthropic are the first two entries.
-    step(&mut s, "Which providers' keys", &format!(" {DOWN} {ENTER}"));
-    step(&mut s, "OpenAI API key", &format!("{openai}{ENTER}"));
-    step(&mut s, "Anthropic API key", &format!("{anthropic}{ENTER}"));
-    step(&mut s, "Default model for OpenCode", ENTER);
-    step(&mut s, "How should OpenCode get the token?", ENTER);
-    step(&mut s, "Apply this plan?", "y");
-    let (code, rest) = finish(s);
-    seen.push_str(&rest);
+    d.step("Which providers' keys", &format!(" {DOWN} {ENTER}"));
+    d.step("OpenAI API key", &format!("{openai}{ENTER}"));
+    d.step("Anthropic API key", &format!("{anthropic}{ENTER}"));
+    d.step("Default model for OpenCode", ENTER);
+    d.step("How should OpenCode get the token?", ENTER);
+    d.step("Apply this plan?", "y");
+    let (code, seen) = d.finish();
     assert_eq!(code, 0, "{seen}");
     for secret in [TOKEN, openai, anthropic] {
         assert!(!seen.contains(secret), "a secret was echoed");
