@@ -6,7 +6,7 @@
 
 use console::{Term, style};
 use indicatif::{ProgressBar, ProgressStyle};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::time::Duration;
 
 #[derive(Clone)]
@@ -101,7 +101,7 @@ impl Ui {
 
     /// A spinner on a terminal; elsewhere nothing until [`Spinner::done`] prints one line.
     pub fn spinner(&self, text: &str) -> Spinner {
-        let bar = if self.err.is_term() && std::io::stderr().is_terminal() {
+        let bar = if self.err.is_term() {
             let bar = ProgressBar::new_spinner();
             bar.set_style(
                 ProgressStyle::with_template("{spinner:.cyan} {msg}")
