@@ -60,3 +60,31 @@ fn sandbox_runs_every_step_without_flags_and_touches_nothing_else() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn sandbox_byok_keys_without_a_billing_flag_mean_byok() {
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("aigate")
+        .unwrap()
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("NO_COLOR", "1")
+        .env("SANDBOX_OPENAI_KEY", "sk-sandbox-openai-key-000000000001")
+        .args([
+            "setup",
+            "--sandbox",
+            "--json",
+            "--byok-key",
+            "openai=SANDBOX_OPENAI_KEY",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["billing"], "byok");
+    assert_eq!(j["byok_providers"], serde_json::json!(["openai"]));
+    assert!(!stderr.contains("sk-sandbox-openai-key"));
+    std::fs::remove_dir_all(j["sandbox_dir"].as_str().unwrap()).unwrap();
+}

@@ -145,6 +145,10 @@ fn sandbox_defaults(args: &SetupArgs) -> SetupArgs {
         .get_or_insert_with(|| sandbox::ACCOUNT_ID.to_string());
     a.gateway
         .get_or_insert_with(|| sandbox::DEFAULT_GATEWAY_ID.to_string());
-    a.billing.get_or_insert(crate::cli::BillingArg::Unified);
+    a.billing.get_or_insert(if a.byok_keys.is_empty() {
+        crate::cli::BillingArg::Unified
+    } else {
+        crate::cli::BillingArg::Byok
+    });
     a
 }

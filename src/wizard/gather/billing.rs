@@ -80,9 +80,6 @@ pub fn step(
     };
     match choice {
         BillingArg::Unified => {
-            if !args.byok_keys.is_empty() {
-                return Err(Failure::usage("--byok-key only goes with --billing byok").into());
-            }
             match &gw.balance {
                 Some(b) if b.balance <= 0.0 => {
                     ctx.ui.warn(&format!(
