@@ -179,14 +179,14 @@ fn byok(
         }
         for i in chosen {
             let (slug, label) = BYOK_PROVIDERS[i];
-            if let Some(id) = existing_id(slug)
+            let stored = existing_id(slug);
+            if stored.is_some()
                 && !prompter.confirm(
                     &format!("Replace the stored {label} key?"),
                     false,
                     "--byok-key",
                 )?
             {
-                let _ = id;
                 continue;
             }
             let secret =
@@ -194,7 +194,7 @@ fn byok(
             keys.push(ByokKey {
                 provider: slug.to_string(),
                 secret,
-                existing_id: existing_id(slug),
+                existing_id: stored,
             });
         }
     } else if existing.is_empty() {
