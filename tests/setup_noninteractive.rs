@@ -38,6 +38,22 @@ fn creates_a_gateway_with_unified_billing() {
     assert!(j["models"].as_u64().unwrap() > 0);
     assert_eq!(j["test"]["ok"], true, "{j}");
     assert_eq!(j["test"]["model"], "openai/gpt-5-mini");
+    assert_eq!(j["token_source"], "standard input");
+    let written: Vec<&str> = j["files_written"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    assert!(
+        written.contains(&w.opencode_config().to_str().unwrap()),
+        "{written:?}"
+    );
+    assert!(
+        written.contains(&w.state_file().to_str().unwrap()),
+        "{written:?}"
+    );
+    assert_eq!(j["backups"], serde_json::json!([]));
 
     // The gateway exists with the safe defaults.
     let gw = w.emu.gateway(ACCOUNT, "team-ai").expect("gateway created");

@@ -59,7 +59,7 @@ pub fn exec(ctx: &mut Context, args: &SetupArgs) -> anyhow::Result<i32> {
 
     let client = ctx.client(plan.token.clone())?;
     ctx.ui.heading("Applying");
-    apply::apply(ctx, &client, &plan)?;
+    let applied = apply::apply(ctx, &client, &plan)?;
 
     let mut models_count = plan.models.models.len();
     let mut test = serde_json::Value::Null;
@@ -131,6 +131,10 @@ pub fn exec(ctx: &mut Context, args: &SetupArgs) -> anyhow::Result<i32> {
             "models": models_count,
             "test": test,
             "sandbox_dir": ctx.sandbox.as_ref().map(|s| s.dir.clone()),
+            "token_source": plan.token_source.describe(),
+            "token_expires_on": plan.token_info.expires_on.map(|e| e.to_rfc3339()),
+            "files_written": applied.files_written,
+            "backups": applied.backups,
         }));
     }
     Ok(code)
