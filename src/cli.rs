@@ -57,8 +57,12 @@ pub struct GlobalArgs {
     pub no_color: bool,
 
     /// Diagnostic detail (secrets are always redacted)
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, conflicts_with = "quiet")]
     pub verbose: bool,
+
+    /// Only errors on stderr; results still on stdout
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -84,8 +88,7 @@ pub enum Command {
     Emulator(EmulatorArgs),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum BillingArg {
     /// Pay Cloudflare: one bill, credits loaded in the dashboard
     Unified,
@@ -93,13 +96,30 @@ pub enum BillingArg {
     Byok,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum TokenDelivery {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TokenDeliveryArg {
     /// From the keychain through `aigate run` (default)
     Env,
     /// Also written to OpenCode's own auth.json (mode 0600), so plain `opencode` works
     OpencodeAuth,
+}
+
+impl From<BillingArg> for crate::domain::Billing {
+    fn from(a: BillingArg) -> Self {
+        match a {
+            BillingArg::Unified => crate::domain::Billing::Unified,
+            BillingArg::Byok => crate::domain::Billing::Byok,
+        }
+    }
+}
+
+impl From<TokenDeliveryArg> for crate::domain::TokenDelivery {
+    fn from(a: TokenDeliveryArg) -> Self {
+        match a {
+            TokenDeliveryArg::Env => crate::domain::TokenDelivery::Env,
+            TokenDeliveryArg::OpencodeAuth => crate::domain::TokenDelivery::OpencodeAuth,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Args)]
@@ -154,7 +174,7 @@ pub struct SetupArgs {
 
     /// How OpenCode gets the token at launch
     #[arg(long, value_enum)]
-    pub token_delivery: Option<TokenDelivery>,
+    pub token_delivery: Option<TokenDeliveryArg>,
 
     /// Allow a plaintext 0600 file when no OS keychain is usable
     #[arg(long)]

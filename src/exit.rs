@@ -28,6 +28,17 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The name used in `--json` error documents.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Usage => "usage",
+            Kind::Auth => "auth",
+            Kind::Unreachable => "unreachable",
+            Kind::Interrupted => "interrupted",
+            Kind::Other => "other",
+        }
+    }
+
     pub fn code(self) -> i32 {
         match self {
             Kind::Usage => USAGE,
@@ -90,41 +101,3 @@ impl fmt::Display for Failure {
 }
 
 impl std::error::Error for Failure {}
-
-/// The exit code for an error: the first [`Failure`] or [`crate::cloudflare::ApiError`] in its
-/// chain decides; anything else is 1.
-pub fn exit_code_for(err: &anyhow::Error) -> i32 {
-    kind_of(err).code()
-}
-
-pub fn kind_of(err: &anyhow::Error) -> Kind {
-    for cause in err.chain() {
-        if let Some(f) = cause.downcast_ref::<Failure>() {
-            return f.kind;
-        }
-        if let Some(e) = cause.downcast_ref::<crate::cloudflare::ApiError>() {
-            return e.exit_kind();
-        }
-        if let Some(e) = cause.downcast_ref::<std::io::Error>()
-            && e.kind() == std::io::ErrorKind::Interrupted
-        {
-            return Kind::Interrupted;
-        }
-    }
-    Kind::Other
-}
-
-/// The hint attached anywhere in the chain, if any.
-pub fn hint_of(err: &anyhow::Error) -> Option<String> {
-    for cause in err.chain() {
-        if let Some(f) = cause.downcast_ref::<Failure>()
-            && let Some(h) = &f.hint
-        {
-            return Some(h.clone());
-        }
-        if let Some(e) = cause.downcast_ref::<crate::cloudflare::ApiError>() {
-            return e.hint();
-        }
-    }
-    None
-}

@@ -2,7 +2,12 @@
 //!
 //! Where things live:
 //! - [`cli`]: the clap definition of every command and flag (the contract in `spec/cli.md`).
-//! - [`commands`]: one thin file per command; each turns arguments into a call below.
+//! - [`commands`]: one thin file per command; each turns arguments into a call below and
+//!   renders the typed [`report::Report`] it returns.
+//! - [`context`]: the run's parts, made once: UI, runtime, one HTTP pool, paths, sandbox.
+//! - [`domain`]: billing, token delivery, store kind: the words stored on disk.
+//! - [`error`] / [`exit`]: exit codes, error kinds and hints; the `--json` error document.
+//! - [`paths`]: aigate's own config directory.
 //! - [`wizard`]: `setup`: gather answers (flags or prompts) into a [`wizard::Plan`], then apply it.
 //! - [`cloudflare`]: the typed Cloudflare API and AI Gateway data-plane client.
 //! - [`emulator`]: a stateful Cloudflare emulator on 127.0.0.1 (tests and `--sandbox`).
@@ -16,12 +21,17 @@
 pub mod cli;
 pub mod cloudflare;
 pub mod commands;
+pub mod context;
+pub mod domain;
 pub mod emulator;
+pub mod error;
 pub mod exit;
 pub mod files;
 pub mod interrupt;
 pub mod opencode;
+pub mod paths;
 pub mod prompt;
+pub mod report;
 pub mod secret;
 pub mod secrets;
 pub mod state;

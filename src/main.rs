@@ -1,32 +1,33 @@
 //! The `aigate` binary: parse, dispatch, and turn errors into a message, a hint and the exit
-//! code of the contract.
+//! code of the contract (under `--json`, one error document on stdout).
 
-use aigate::{cli::Cli, commands, exit};
+use aigate::error::{ErrorDocument, exit_code_for, hint_of};
+use aigate::{cli::Cli, commands, exit, interrupt, ui::Ui};
 use clap::Parser;
 
 fn main() {
     let cli = Cli::parse();
-    let json = cli.global.json;
+    let (json, no_color) = (cli.global.json, cli.global.no_color);
     let code = match commands::dispatch(cli) {
         Ok(code) => code,
-        Err(err) => report(&err, json),
+        Err(err) => report(&err, json, no_color),
     };
     std::process::exit(code);
 }
 
-fn report(err: &anyhow::Error, json: bool) -> i32 {
-    let code = exit::exit_code_for(err);
-    let hint = exit::hint_of(err);
-    let ui = aigate::ui::Ui::new(false, false, false);
+fn report(err: &anyhow::Error, json: bool, no_color: bool) -> i32 {
+    let code = exit_code_for(err);
     if code == exit::INTERRUPTED {
-        aigate::interrupt::restore_terminal();
+        interrupt::restore_terminal();
     }
+    // Errors always reach stderr, even with --quiet.
+    let ui = Ui::new(json, no_color, false, false);
     ui.error(&format!("{err:#}"));
-    if let Some(h) = &hint {
-        ui.hint(h);
+    if let Some(h) = hint_of(err) {
+        ui.hint(&h);
     }
     if json {
-        ui.json(&serde_json::json!({"error": {"message": format!("{err:#}"), "hint": hint, "exit_code": code}}));
+        ui.json(&ErrorDocument::of(err));
     }
     code
 }

@@ -213,7 +213,8 @@ impl Prompter for TermPrompter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exit::{Kind, kind_of};
+    use crate::error::kind_of;
+    use crate::exit::Kind;
 
     #[test]
     fn no_prompter_names_the_flag_and_exits_2() {
@@ -222,10 +223,14 @@ mod tests {
             .select("Which account?", &["a".into()], 0, "--account-id")
             .unwrap_err();
         assert_eq!(kind_of(&err), Kind::Usage);
-        assert!(crate::exit::hint_of(&err).unwrap().contains("--account-id"));
+        assert!(
+            crate::error::hint_of(&err)
+                .unwrap()
+                .contains("--account-id")
+        );
         let err = p.password("Token", "--token-stdin").unwrap_err();
         assert!(
-            crate::exit::hint_of(&err)
+            crate::error::hint_of(&err)
                 .unwrap()
                 .contains("--token-stdin")
         );

@@ -4,9 +4,9 @@
 //! Lives in `profiles.json` in aigate's config directory (`directories`' config dir for
 //! `aigate`, which honours `XDG_CONFIG_HOME`).
 
-use crate::cli::{BillingArg, TokenDelivery};
+use crate::domain::StoreKind;
+use crate::domain::{Billing, TokenDelivery};
 use crate::files::FileChange;
-use crate::secrets::StoreKind;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -26,7 +26,7 @@ pub struct Profile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_name: Option<String>,
     pub gateway_id: String,
-    pub billing: BillingArg,
+    pub billing: Billing,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub byok_providers: Vec<String>,
     pub model: String,
@@ -38,23 +38,8 @@ pub struct Profile {
     pub auth_json: Option<PathBuf>,
 }
 
-/// aigate's config directory: `$XDG_CONFIG_HOME/aigate` when that is set (on every OS, as
-/// the contract says), else the `directories` crate's config dir for `aigate`. The state file
-/// and the `--insecure-storage` token file both live here.
-pub fn config_dir() -> anyhow::Result<PathBuf> {
-    if let Some(xdg) = std::env::var_os("XDG_CONFIG_HOME").map(PathBuf::from)
-        && xdg.is_absolute()
-    {
-        return Ok(xdg.join("aigate"));
-    }
-    let dirs = directories::ProjectDirs::from("", "", "aigate").context(
-        "cannot find a home directory for aigate's settings (set HOME or XDG_CONFIG_HOME)",
-    )?;
-    Ok(dirs.config_dir().to_path_buf())
-}
-
 pub fn default_path() -> anyhow::Result<PathBuf> {
-    Ok(config_dir()?.join(FILE_NAME))
+    Ok(crate::paths::config_dir()?.join(FILE_NAME))
 }
 
 impl State {

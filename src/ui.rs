@@ -13,11 +13,12 @@ use std::time::Duration;
 pub struct Ui {
     json: bool,
     verbose: bool,
+    quiet: bool,
     err: Term,
 }
 
 impl Ui {
-    pub fn new(json: bool, no_color: bool, verbose: bool) -> Ui {
+    pub fn new(json: bool, no_color: bool, verbose: bool, quiet: bool) -> Ui {
         if no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
             console::set_colors_enabled(false);
             console::set_colors_enabled_stderr(false);
@@ -25,6 +26,7 @@ impl Ui {
         Ui {
             json,
             verbose,
+            quiet,
             err: Term::stderr(),
         }
     }
@@ -35,6 +37,10 @@ impl Ui {
 
     pub fn verbose(&self) -> bool {
         self.verbose
+    }
+
+    pub fn quiet(&self) -> bool {
+        self.quiet
     }
 
     /// A section heading for a wizard step.
@@ -58,12 +64,13 @@ impl Ui {
         self.line(&format!("{} {text}", style("warning:").yellow().bold()));
     }
 
+    /// Errors reach stderr even with `--quiet`.
     pub fn error(&self, text: &str) {
-        self.line(&format!("{} {text}", style("error:").red().bold()));
+        self.always(&format!("{} {text}", style("error:").red().bold()));
     }
 
     pub fn hint(&self, text: &str) {
-        self.line(&format!("{} {text}", style("hint:").cyan().bold()));
+        self.always(&format!("{} {text}", style("hint:").cyan().bold()));
     }
 
     /// Diagnostic detail, shown with `--verbose` only.
@@ -73,8 +80,15 @@ impl Ui {
         }
     }
 
-    /// Human text on stderr.
+    /// Human text on stderr (nothing with `--quiet`).
     pub fn line(&self, text: &str) {
+        if !self.quiet {
+            let _ = self.err.write_line(text);
+        }
+    }
+
+    /// Stderr whatever `--quiet` says: errors and their hints.
+    fn always(&self, text: &str) {
         let _ = self.err.write_line(text);
     }
 
@@ -90,7 +104,7 @@ impl Ui {
     }
 
     /// The one JSON document of a `--json` run.
-    pub fn json(&self, value: &serde_json::Value) {
+    pub fn json<T: serde::Serialize + ?Sized>(&self, value: &T) {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(
             out,
@@ -101,7 +115,7 @@ impl Ui {
 
     /// A spinner on a terminal; elsewhere nothing until [`Spinner::done`] prints one line.
     pub fn spinner(&self, text: &str) -> Spinner {
-        let bar = if self.err.is_term() {
+        let bar = if self.err.is_term() && !self.quiet {
             let bar = ProgressBar::new_spinner();
             bar.set_style(
                 ProgressStyle::with_template("{spinner:.cyan} {msg}")

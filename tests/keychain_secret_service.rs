@@ -17,7 +17,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use aigate::Secret;
-use aigate::exit::{Kind, hint_of, kind_of};
+use aigate::error::{hint_of, kind_of};
+use aigate::exit::Kind;
 use aigate::secrets::{KeychainStore, SecretStore, StoreKind, open_for_write, open_kind};
 
 const TOKEN: &str = "cfut_ITESTsecret0000111122223333444455556666";

@@ -334,8 +334,8 @@ fn plan_config_refuses_an_invalid_file_and_writes_nothing() {
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(aigate::exit::hint_of(&err).unwrap(), cfg.hint());
-    assert_eq!(aigate::exit::exit_code_for(&err), 1);
+    assert_eq!(aigate::error::hint_of(&err).unwrap(), cfg.hint());
+    assert_eq!(aigate::error::exit_code_for(&err), 1);
     assert!(cfg.hint().contains("--opencode-config"));
     assert!(format!("{err:#}").contains("line 3, column 12"), "{err:#}");
     assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);

@@ -1,7 +1,7 @@
 //! `aigate logout`: remove the profile's token from every place aigate put it, and say what
 //! was left behind.
 
-use super::context::{Context, profile_flag};
+use crate::context::{Context, profile_flag};
 use crate::files::Transaction;
 use crate::opencode;
 use serde_json::json;

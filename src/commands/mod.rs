@@ -1,7 +1,6 @@
 //! One thin file per command: each turns parsed arguments into calls on the parts below
 //! (`wizard`, `cloudflare`, `secrets`, `opencode`, `state`). Shared wiring is in `context`.
 
-pub mod context;
 pub mod emulator;
 pub mod logout;
 pub mod models;
@@ -13,7 +12,7 @@ pub mod status;
 pub mod test;
 
 use crate::cli::{Cli, Command, SetupArgs};
-use context::Context;
+use crate::context::Context;
 
 /// Run the parsed command line; the returned code is the process exit code.
 pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {

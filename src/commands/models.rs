@@ -1,7 +1,7 @@
 //! `aigate models`: the models reachable through the profile's gateway.
 
-use super::context::Context;
 use crate::cloudflare::ModelSource;
+use crate::context::Context;
 use crate::wizard::finish;
 use serde_json::json;
 

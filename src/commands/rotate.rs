@@ -2,8 +2,9 @@
 //! the profile's account and gateway, may run inference); then every place the old one lived
 //! is updated together. On any failure the old token stays everywhere.
 
-use super::context::{Context, env_token, profile_flag, read_token_stdin};
-use crate::cli::{RotateArgs, TokenDelivery};
+use crate::cli::RotateArgs;
+use crate::context::{Context, env_token, profile_flag, read_token_stdin};
+use crate::domain::TokenDelivery;
 use crate::exit::{Failure, Kind};
 use crate::files::Transaction;
 use crate::interrupt::{self, Critical};

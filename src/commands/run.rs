@@ -1,8 +1,8 @@
 //! `aigate run -- CMD`: run CMD with the profile's token, account and gateway in its
 //! environment (and nowhere else), and exit with its status.
 
-use super::context::Context;
 use crate::cli::RunArgs;
+use crate::context::Context;
 use crate::exit::{Failure, Kind};
 
 pub fn exec(ctx: &mut Context, args: &RunArgs) -> anyhow::Result<i32> {

@@ -1,7 +1,8 @@
 //! `aigate setup`: gather the plan, show it, apply it, prove it works.
 
-use super::context::{Context, profile_flag};
-use crate::cli::{SetupArgs, TokenDelivery};
+use crate::cli::SetupArgs;
+use crate::context::{Context, profile_flag};
+use crate::domain::TokenDelivery;
 use crate::prompt;
 use crate::wizard::{apply, finish, gather};
 use serde_json::json;
@@ -84,13 +85,13 @@ pub fn exec(ctx: &mut Context, args: &SetupArgs) -> anyhow::Result<i32> {
             }
             Err(e) => {
                 ctx.ui.error(&format!("the test prompt failed: {e:#}"));
-                if let Some(h) = crate::exit::hint_of(&e) {
+                if let Some(h) = crate::error::hint_of(&e) {
                     ctx.ui.hint(&h);
                 }
                 ctx.ui
                     .info("Setup itself was saved; fix the problem above and run `aigate test`.");
                 test = json!({"model": plan.model, "ok": false, "error": format!("{e}"), "ttft_ms": null, "total_ms": null});
-                code = crate::exit::exit_code_for(&e);
+                code = crate::error::exit_code_for(&e);
             }
         }
     }

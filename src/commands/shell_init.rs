@@ -1,8 +1,8 @@
 //! `aigate shell-init bash|zsh|fish`: a snippet (from `templates/`) that makes plain
 //! `opencode` start through `aigate run`, so the token comes from the keychain.
 
-use super::context::Context;
 use crate::cli::{Shell, ShellInitArgs};
+use crate::context::Context;
 
 const BASH: &str = include_str!("../../templates/shell-init.bash.j2");
 const ZSH: &str = include_str!("../../templates/shell-init.zsh.j2");

@@ -1,8 +1,8 @@
 //! `aigate status`: what the profile holds, checked live; exit 1 with the fix when something
 //! is wrong.
 
-use super::context::{Context, TokenOrigin, profile_flag};
-use crate::cli::TokenDelivery;
+use crate::context::{Context, TokenOrigin, profile_flag};
+use crate::domain::TokenDelivery;
 use crate::opencode;
 use serde_json::json;
 
@@ -125,8 +125,8 @@ pub fn exec(ctx: &mut Context) -> anyhow::Result<i32> {
     ui.out(&format!(
         "Billing          {}{}",
         match profile.billing {
-            crate::cli::BillingArg::Unified => "Unified Billing".to_string(),
-            crate::cli::BillingArg::Byok => "BYOK".to_string(),
+            crate::domain::Billing::Unified => "Unified Billing".to_string(),
+            crate::domain::Billing::Byok => "BYOK".to_string(),
         },
         if profile.byok_providers.is_empty() {
             String::new()

@@ -1,7 +1,7 @@
 //! `aigate test`: one prompt through the gateway, by the route OpenCode uses for the model.
 
-use super::context::Context;
 use crate::cli::TestArgs;
+use crate::context::Context;
 use crate::wizard::finish;
 use serde_json::json;
 

@@ -56,7 +56,7 @@ impl FileStore {
     /// `credentials.json` in aigate's config directory (`$XDG_CONFIG_HOME/aigate` when
     /// `XDG_CONFIG_HOME` is set to an absolute path, else the platform config dir for `aigate`).
     pub fn default_path() -> anyhow::Result<PathBuf> {
-        Ok(crate::state::config_dir()?.join(FILE_NAME))
+        Ok(crate::paths::config_dir()?.join(FILE_NAME))
     }
 
     pub fn path(&self) -> &Path {
@@ -320,7 +320,7 @@ mod tests {
             let msg = format!("{err:#}");
             assert!(msg.contains("mode 0644"), "{msg}");
             assert!(!msg.contains("FILESECRET"), "{msg}");
-            let hint = crate::exit::hint_of(&err).unwrap();
+            let hint = crate::error::hint_of(&err).unwrap();
             assert!(
                 hint.contains(&format!("chmod 600 {}", store.path().display())),
                 "{hint}"

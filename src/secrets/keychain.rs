@@ -233,7 +233,7 @@ mod tests {
         assert!(msg.contains("could not store the token in"), "{msg}");
         assert!(msg.contains("locked"), "{msg}");
         assert!(!msg.contains("KEYCHAINSECRET"), "{msg}");
-        assert_eq!(crate::exit::kind_of(&err), Kind::Other);
+        assert_eq!(crate::error::kind_of(&err), Kind::Other);
     }
 
     #[test]

@@ -19,10 +19,10 @@ mod file;
 mod keychain;
 mod memory;
 
-use std::fmt;
 use std::io::Write;
 use std::path::PathBuf;
 
+pub use crate::domain::StoreKind;
 pub use errors::StoreUnavailable;
 pub use file::FileStore;
 pub use keychain::{DEFAULT_TIMEOUT, KeychainStore};
@@ -38,31 +38,6 @@ pub const SERVICE: &str = "aigate";
 pub const SERVICE_ENV: &str = "AIGATE_KEYRING_SERVICE";
 
 /// Which kind of store holds a profile's token (recorded in aigate's state file).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum StoreKind {
-    Keychain,
-    InsecureFile,
-    Memory,
-}
-
-impl fmt::Display for StoreKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StoreKind::Keychain if cfg!(target_os = "macos") => f.write_str("macOS Keychain"),
-            StoreKind::Keychain if cfg!(target_os = "windows") => {
-                f.write_str("Windows Credential Manager")
-            }
-            StoreKind::Keychain => f.write_str("OS keychain (Secret Service)"),
-            StoreKind::InsecureFile => match FileStore::default_path() {
-                Ok(path) => write!(f, "plaintext file {} (insecure)", path.display()),
-                Err(_) => f.write_str("plaintext file (insecure)"),
-            },
-            StoreKind::Memory => f.write_str("memory"),
-        }
-    }
-}
-
 /// A place that keeps one token per profile.
 pub trait SecretStore: Send + Sync {
     fn kind(&self) -> StoreKind;
@@ -195,13 +170,13 @@ mod tests {
         let err = select_for_write(false, unusable, || panic!("no file"), &mut out)
             .err()
             .expect("must fail");
-        assert_eq!(crate::exit::kind_of(&err), Kind::Other);
+        assert_eq!(crate::error::kind_of(&err), Kind::Other);
         let msg = err.to_string();
         assert!(
             msg.contains("no Secret Service is reachable (test)"),
             "{msg}"
         );
-        let hint = crate::exit::hint_of(&err).unwrap();
+        let hint = crate::error::hint_of(&err).unwrap();
         assert!(hint.contains("--insecure-storage"), "{hint}");
         assert!(hint.contains("CLOUDFLARE_API_TOKEN"), "{hint}");
         assert!(out.is_empty());

@@ -4,7 +4,7 @@
 
 use super::plan::{BillingPlan, GatewayAction, Plan};
 use crate::cloudflare::{Client, NewGateway};
-use crate::commands::context::Context;
+use crate::context::Context;
 use crate::files::Transaction;
 use crate::interrupt::{self, Critical};
 

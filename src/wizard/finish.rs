@@ -2,7 +2,7 @@
 //! OpenCode will use for the chosen model, with time to first token and total time.
 
 use crate::cloudflare::{ChatOutcome, ChatRequest, Client, ModelList, Route, route_for};
-use crate::commands::context::Context;
+use crate::context::Context;
 use std::io::Write;
 
 /// How a request travels, in words.

@@ -3,8 +3,8 @@
 //! `--dry-run` only prints it.
 
 use crate::Secret;
-use crate::cli::{BillingArg, TokenDelivery};
 use crate::cloudflare::{Account, CreditBalance, Gateway, ModelList, TokenInfo};
+use crate::domain::{Billing, TokenDelivery};
 use crate::files::FileChange;
 use crate::opencode::MergeOutcome;
 use crate::secrets::SecretStore;
@@ -60,10 +60,10 @@ pub enum BillingPlan {
 }
 
 impl BillingPlan {
-    pub fn arg(&self) -> BillingArg {
+    pub fn arg(&self) -> Billing {
         match self {
-            BillingPlan::Unified { .. } => BillingArg::Unified,
-            BillingPlan::Byok { .. } => BillingArg::Byok,
+            BillingPlan::Unified { .. } => Billing::Unified,
+            BillingPlan::Byok { .. } => Billing::Byok,
         }
     }
 

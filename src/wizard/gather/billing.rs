@@ -4,8 +4,8 @@
 use super::Ask;
 use super::gateway::GatewayChoice;
 use crate::Secret;
-use crate::cli::BillingArg;
 use crate::cloudflare::{Account, Client, ProviderConfig};
+use crate::domain::Billing;
 use crate::exit::Failure;
 use crate::wizard::plan::{BillingPlan, ByokKey};
 
@@ -35,8 +35,8 @@ pub fn step(
     let (ctx, args, previous) = (q.ctx, q.args, q.previous);
     let prompter = &mut *q.prompter;
     let choice = match args.billing {
-        Some(b) => b,
-        None if !args.byok_keys.is_empty() => BillingArg::Byok,
+        Some(b) => b.into(),
+        None if !args.byok_keys.is_empty() => Billing::Byok,
         None => {
             let prev = previous.map(|p| p.billing);
             if !prompter.interactive()
@@ -65,21 +65,21 @@ pub fn step(
                     "Unified Billing (pay Cloudflare)".to_string(),
                     "BYOK (bring your own provider keys)".to_string(),
                 ];
-                let default = usize::from(prev == Some(BillingArg::Byok));
+                let default = usize::from(prev == Some(Billing::Byok));
                 match prompter.select(
                     "How should model usage be paid?",
                     &items,
                     default,
                     "--billing",
                 )? {
-                    0 => BillingArg::Unified,
-                    _ => BillingArg::Byok,
+                    0 => Billing::Unified,
+                    _ => Billing::Byok,
                 }
             }
         }
     };
     match choice {
-        BillingArg::Unified => {
+        Billing::Unified => {
             match &gw.balance {
                 Some(b) if b.balance <= 0.0 => {
                     ctx.ui.warn(&format!(
@@ -107,7 +107,7 @@ pub fn step(
                 balance: gw.balance.clone(),
             })
         }
-        BillingArg::Byok => byok(q, client, account, gw),
+        Billing::Byok => byok(q, client, account, gw),
     }
 }
 

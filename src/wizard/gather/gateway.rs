@@ -4,7 +4,7 @@
 use super::Ask;
 use crate::cli::SetupArgs;
 use crate::cloudflare::{Account, Client, CreditBalance, Gateway};
-use crate::commands::context::Context;
+use crate::context::Context;
 use crate::exit::Failure;
 use crate::prompt::Prompter;
 use crate::state::Profile;

@@ -12,7 +12,7 @@ pub use gateway::validate_gateway_id;
 
 use super::plan::Plan;
 use crate::cli::SetupArgs;
-use crate::commands::context::Context;
+use crate::context::Context;
 use crate::prompt::Prompter;
 use crate::state::Profile;
 

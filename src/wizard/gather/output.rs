@@ -4,8 +4,9 @@
 //! before anything is changed anywhere.
 
 use super::{Answers, Ask};
-use crate::cli::{SetupArgs, TokenDelivery};
-use crate::commands::context::Context;
+use crate::cli::SetupArgs;
+use crate::context::Context;
+use crate::domain::TokenDelivery;
 use crate::opencode::{self, BillingMode, ConfigInputs};
 use crate::state::{Profile, State};
 use crate::wizard::plan::{BillingPlan, Plan};
@@ -29,7 +30,7 @@ pub fn step(q: &mut Ask<'_>, mut state: State, answers: Answers) -> anyhow::Resu
         .ok(&format!("Token will be kept in {}", store.describe()));
 
     let delivery = match args.token_delivery {
-        Some(d) => d,
+        Some(d) => d.into(),
         None => {
             let prev = previous.map(|p| p.token_delivery);
             if prompter.interactive() && prev.is_none() {

@@ -4,7 +4,7 @@
 use super::Ask;
 use crate::Secret;
 use crate::cloudflare::{ApiError, ErrorKind, TokenInfo};
-use crate::commands::context::{env_token, read_token_stdin};
+use crate::context::{env_token, read_token_stdin};
 use crate::exit::Failure;
 use crate::wizard::plan::TokenSource;
 

@@ -22,6 +22,9 @@ pub struct Context {
     pub env: Env,
     pub state_path: PathBuf,
     pub sandbox: Option<Sandbox>,
+    /// The one connection pool of this run (built on first use: commands that never reach
+    /// Cloudflare never load the system certificates).
+    pool: std::sync::OnceLock<Client>,
 }
 
 /// The embedded emulator and the throwaway directory a `--sandbox` run writes into.
@@ -32,7 +35,7 @@ pub struct Sandbox {
 
 impl Context {
     pub fn new(global: GlobalArgs, sandbox: bool) -> anyhow::Result<Context> {
-        let ui = Ui::new(global.json, global.no_color, global.verbose);
+        let ui = Ui::new(global.json, global.no_color, global.verbose, global.quiet);
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -76,6 +79,7 @@ impl Context {
             env,
             state_path,
             sandbox,
+            pool: std::sync::OnceLock::new(),
         })
     }
 
@@ -105,15 +109,20 @@ impl Context {
         })
     }
 
-    /// A Cloudflare client on the one connection pool of this run.
+    /// A Cloudflare client on the one connection pool of this run: every call shares the
+    /// same pool, so a run opens as few connections (and TLS handshakes) as it can.
     pub fn client(&self, token: Secret) -> anyhow::Result<Client> {
-        let client = Client::new(self.endpoints.clone(), token)?;
-        Ok(if self.ui.verbose() {
+        if let Some(base) = self.pool.get() {
+            return Ok(base.with_token(token));
+        }
+        let base = Client::new(self.endpoints.clone(), Secret::new(String::new()))?;
+        let base = if self.ui.verbose() {
             let ui = self.ui.clone();
-            client.with_logger(Arc::new(move |line: &str| ui.debug(line)))
+            base.with_logger(Arc::new(move |line: &str| ui.debug(line)))
         } else {
-            client
-        })
+            base
+        };
+        Ok(self.pool.get_or_init(|| base).with_token(token))
     }
 
     /// The store a new token goes into: the keychain, or (only when allowed) a 0600 file.
