@@ -171,7 +171,9 @@ fn start_account_reads(e: Early<'_>, reads: &mut Reads<'_>, account: &str) {
     if e.may_be(Billing::Unified) {
         reads.start_balance(account);
     }
-    if let Some(g) = guess {
+    // `--create-gateway` expects a new gateway: its reads would only find nothing.
+    let expect_new = e.args.create_gateway && e.args.gateway.is_some();
+    if let Some(g) = guess.filter(|_| !expect_new) {
         start_gateway_reads(e, reads, account, g);
     }
 }
