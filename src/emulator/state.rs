@@ -136,6 +136,7 @@ pub fn new_gateway(id: &str, authentication: bool, now: &str) -> Value {
         "rate_limiting_technique": "fixed",
         "authentication": authentication,
         "is_default": id == "default",
+        "log_classification": false,
         "log_management": null,
         "log_management_strategy": null,
         "logpush": false,
