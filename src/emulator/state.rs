@@ -103,6 +103,8 @@ pub struct State {
     pub models: Vec<String>,
     pub faults: Vec<Armed>,
     pub requests: Vec<RecordedRequest>,
+    /// Added before every answer (see [`crate::emulator::Emulator::set_latency`]).
+    pub latency: Option<std::time::Duration>,
     /// token id → request instants in the current rate-limit window.
     pub rate: HashMap<String, VecDeque<Instant>>,
 }
