@@ -17,6 +17,7 @@
 //! - `faults.rs`: fault rules (statuses, HTML pages, resets, slow bodies, latency).
 //! - `tls.rs`: the CA and leaf certificate for the HTTPS proxy mode.
 //! - `sandbox.rs`: the fixed sandbox data.
+//! - `tokens.rs`: API tokens (create, list, get, update, delete, roll) and permission groups.
 
 mod api_routes;
 mod billing;
@@ -28,6 +29,7 @@ pub mod sandbox;
 mod server;
 mod state;
 mod tls;
+mod tokens;
 mod validate;
 
 use std::fmt;
@@ -87,6 +89,14 @@ pub struct Permissions {
     pub ai_gateway_write: bool,
     pub ai_gateway_run: bool,
     pub secrets_store_write: bool,
+    /// Account API Tokens Read (list and read the account's tokens).
+    pub account_tokens_read: bool,
+    /// Account API Tokens Write (create, roll, delete the account's tokens).
+    pub account_tokens_write: bool,
+    /// API Tokens Read (the user's tokens).
+    pub user_tokens_read: bool,
+    /// API Tokens Write (create, roll, delete the user's tokens).
+    pub user_tokens_write: bool,
 }
 
 impl Permissions {
@@ -96,6 +106,27 @@ impl Permissions {
             ai_gateway_write: true,
             ai_gateway_run: true,
             secrets_store_write: true,
+            ..Permissions::none()
+        }
+    }
+
+    /// [`Permissions::all`] plus the right to create and manage API tokens (account and user).
+    pub fn admin() -> Permissions {
+        Permissions {
+            account_tokens_read: true,
+            account_tokens_write: true,
+            user_tokens_read: true,
+            user_tokens_write: true,
+            ..Permissions::all()
+        }
+    }
+
+    /// Only what a daily token needs: AI Gateway Run and Read.
+    pub fn run_read() -> Permissions {
+        Permissions {
+            ai_gateway_read: true,
+            ai_gateway_run: true,
+            ..Permissions::none()
         }
     }
 
@@ -154,6 +185,19 @@ impl fmt::Debug for TokenSpec {
             .field("permissions", &self.permissions)
             .finish()
     }
+}
+
+/// A token as the emulator holds it (no value).
+#[derive(Debug, Clone)]
+pub struct TokenGrant {
+    pub id: String,
+    pub name: String,
+    pub owner: TokenOwner,
+    pub accounts: Vec<String>,
+    pub permissions: Permissions,
+    pub expires_on: Option<String>,
+    /// The permission-group names its permissions amount to.
+    pub groups: Vec<String>,
 }
 
 /// A fault to inject before normal handling of matching requests.
@@ -364,6 +408,34 @@ impl Emulator {
         let mut logs = self.state().logs(account_id, gateway_id).to_vec();
         logs.reverse();
         logs
+    }
+
+    /// What the emulator knows of a token value: `None` when it is not (or no longer) valid.
+    /// For test assertions only.
+    pub fn token_grant(&self, value: &str) -> Option<TokenGrant> {
+        let st = self.state();
+        let rec = st.token(value)?;
+        Some(TokenGrant {
+            id: rec.id.clone(),
+            name: rec.name.clone(),
+            owner: rec.spec.owner.clone(),
+            accounts: rec.spec.accounts.clone(),
+            permissions: rec.spec.permissions,
+            expires_on: rec.spec.expires_on.clone(),
+            groups: tokens::group_names(&rec.spec.permissions)
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
+        })
+    }
+
+    /// Every token's (id, name, owner), in creation order. For test assertions only.
+    pub fn token_names(&self) -> Vec<(String, String, TokenOwner)> {
+        self.state()
+            .tokens
+            .iter()
+            .map(|t| (t.id.clone(), t.name.clone(), t.spec.owner.clone()))
+            .collect()
     }
 
     pub fn inject(&self, rule: FaultRule) {
