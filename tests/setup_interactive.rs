@@ -401,3 +401,41 @@ fn an_unreachable_cloudflare_is_named_as_such_and_exits_4() {
     );
     assert_eq!(w.keychain_lookup("default"), None);
 }
+
+#[test]
+fn the_next_questions_data_is_fetched_while_the_current_one_is_read() {
+    let w = World::new();
+    let mut s = spawn(&w, &["setup"]);
+    s.expect("Paste your Cloudflare API token").unwrap();
+    s.send(format!("{TOKEN}{ENTER}")).unwrap();
+    s.expect("Which account?").unwrap();
+    // Not answered yet: the default account's gateways and balance are already on their way.
+    let gateways = format!("/accounts/{ACCOUNT}/ai-gateway/gateways");
+    w.wait_for_request("the default account's gateway list", |r| {
+        r.method == "GET" && r.path.ends_with(&gateways)
+    });
+    w.wait_for_request("the default account's credit balance", |r| {
+        r.path.ends_with(&format!(
+            "/accounts/{ACCOUNT}/ai-gateway/billing/credit-balance"
+        ))
+    });
+    s.send(ENTER).unwrap();
+    s.expect("Which AI Gateway").unwrap();
+    // And while the gateway picker is read: the default gateway's models and stored keys.
+    w.wait_for_request("the default gateway's models", |r| {
+        r.path == format!("/v1/{ACCOUNT}/existing-gw/compat/models")
+    });
+    w.wait_for_request("the default gateway's provider configs", |r| {
+        r.method == "GET" && r.path.ends_with("/gateways/existing-gw/provider_configs")
+    });
+    let n = w
+        .emu
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.ends_with(&gateways))
+        .count();
+    assert_eq!(n, 1, "the gateway list was fetched {n} times");
+    s.send("\x03").unwrap();
+    let (code, rest) = finish(s);
+    assert_eq!(code, 130, "{rest}");
+}
