@@ -3,7 +3,7 @@
 //! round, a request or a connection fails here. (The flows are those of the benchmark,
 //! `benches/setup_rounds.rs`; wall times are measured there, not asserted here.)
 //!
-//! Every request is delayed by 150 ms in the emulator, so requests sent together (one round)
+//! Every request is delayed by 250 ms in the emulator, so requests sent together (one round)
 //! and requests sent after an answer (the next round) are told apart by when they arrived.
 
 #[path = "../benches/support/flows.rs"]
@@ -13,7 +13,7 @@ use flows::{Flow, Measured, measure};
 use std::path::Path;
 use std::time::Duration;
 
-const LATENCY: Duration = Duration::from_millis(150);
+const LATENCY: Duration = Duration::from_millis(250);
 
 fn run(flow: Flow) -> Measured {
     let m = measure(Path::new(env!("CARGO_BIN_EXE_aigate")), flow, LATENCY);

@@ -76,15 +76,16 @@ impl Measured {
         self.wall.as_secs_f64() / self.latency.as_secs_f64()
     }
 
-    /// The requests grouped into rounds: a request starts a new round when it was sent half a
-    /// latency or more after the first request of the current round.
+    /// The requests grouped into rounds: a request starts a new round when it arrived 0.9 of a
+    /// latency or more after the first request of the current round (a request that needed an
+    /// answer of that round cannot arrive before a whole latency has passed).
     pub fn rounds_in_log(&self) -> Vec<Vec<String>> {
         let mut reqs: Vec<&RecordedRequest> = self.requests.iter().collect();
         reqs.sort_by_key(|r| r.at);
         let mut rounds: Vec<Vec<String>> = vec![];
         let mut start: Option<Instant> = None;
         for r in reqs {
-            if start.is_none_or(|s| r.at.duration_since(s) >= self.latency / 2) {
+            if start.is_none_or(|s| r.at.duration_since(s) >= self.latency.mul_f64(0.9)) {
                 start = Some(r.at);
                 rounds.push(vec![]);
             }
