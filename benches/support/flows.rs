@@ -71,8 +71,11 @@ pub struct Measured {
 }
 
 impl Measured {
-    /// wall / latency.
+    /// wall / latency (0 without latency).
     pub fn rounds(&self) -> f64 {
+        if self.latency.is_zero() {
+            return 0.0;
+        }
         self.wall.as_secs_f64() / self.latency.as_secs_f64()
     }
 
@@ -264,7 +267,7 @@ pub fn measure(bin: &Path, flow: Flow, latency: Duration) -> Measured {
         }
     };
     b.emu.clear_requests();
-    b.emu.set_latency(Some(latency));
+    b.emu.set_latency((!latency.is_zero()).then_some(latency));
     let before = b.emu.connections();
     let (code, stderr, wall) = b.run(&args, stdin);
     b.emu.set_latency(None);
