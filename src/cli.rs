@@ -2,6 +2,7 @@
 //!
 //! Parsing only; each command's behaviour lives in `commands/<name>.rs`.
 
+use crate::domain::{AccountId, ByokKeySpec, GatewayId, ModelId, ProfileName};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -46,7 +47,7 @@ pub struct GlobalArgs {
         default_value = "default",
         value_name = "NAME"
     )]
-    pub profile: String,
+    pub profile: ProfileName,
 
     /// Print one JSON document on stdout; human text goes to stderr
     #[arg(long, global = true)]
@@ -134,11 +135,11 @@ pub struct SetupArgs {
 
     /// The Cloudflare account to use
     #[arg(long, value_name = "ID")]
-    pub account_id: Option<String>,
+    pub account_id: Option<AccountId>,
 
     /// The AI Gateway to use
     #[arg(long, value_name = "ID")]
-    pub gateway: Option<String>,
+    pub gateway: Option<GatewayId>,
 
     /// Create --gateway ID if it does not exist
     #[arg(long)]
@@ -154,15 +155,15 @@ pub struct SetupArgs {
 
     /// A provider key for BYOK: PROVIDER=ENV_VAR names the env var holding the key (repeatable)
     #[arg(long = "byok-key", value_name = "PROVIDER=ENV_VAR")]
-    pub byok_keys: Vec<String>,
+    pub byok_keys: Vec<ByokKeySpec>,
 
     /// The default model, as a gateway catalog id (e.g. openai/gpt-5-mini)
     #[arg(long, value_name = "PROVIDER/MODEL")]
-    pub model: Option<String>,
+    pub model: Option<ModelId>,
 
     /// The model OpenCode uses for titles and summaries (default: a small model of the same provider)
     #[arg(long, value_name = "PROVIDER/MODEL")]
-    pub small_model: Option<String>,
+    pub small_model: Option<ModelId>,
 
     /// The OpenCode config file to write (default: OpenCode's global config)
     #[arg(long, value_name = "PATH", conflicts_with = "project")]
@@ -208,7 +209,7 @@ pub struct RotateArgs {
 pub struct TestArgs {
     /// The model to test (default: the profile's model)
     #[arg(long, value_name = "PROVIDER/MODEL")]
-    pub model: Option<String>,
+    pub model: Option<ModelId>,
 
     /// The prompt to send
     #[arg(long, value_name = "TEXT")]
@@ -253,6 +254,41 @@ pub struct EmulatorArgs {
     /// Write the CA certificate (PEM) here when --tls-proxy is on
     #[arg(long, value_name = "PATH")]
     pub ca_out: Option<PathBuf>,
+}
+
+/// Parses the command line, or exits 2 naming the bad flag before anything happens (no
+/// request, no file). Under `--json` a usage error is also the one JSON error document on
+/// stdout (`{"error": {"kind": "usage", ...}}`); `--help` and `--version` print as usual.
+pub fn parse_or_exit() -> Cli {
+    let e = match Cli::try_parse() {
+        Ok(cli) => return cli,
+        Err(e) => e,
+    };
+    let json = std::env::args_os()
+        .skip(1)
+        .take_while(|a| a != "--")
+        .any(|a| a == "--json");
+    if json && e.use_stderr() {
+        let rendered = e.render().to_string();
+        let message = rendered
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches("error: ")
+            .to_string();
+        let doc = crate::error::ErrorDocument {
+            error: crate::error::ErrorBody {
+                kind: crate::exit::Kind::Usage.name(),
+                message,
+                hint: Some("see `aigate --help` (or `aigate COMMAND --help`)".to_string()),
+                exit_code: crate::exit::USAGE,
+            },
+        };
+        if let Ok(text) = serde_json::to_string_pretty(&doc) {
+            println!("{text}");
+        }
+    }
+    e.exit()
 }
 
 #[cfg(test)]

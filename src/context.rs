@@ -145,7 +145,7 @@ impl Context {
 
     /// The token for commands other than setup: `CLOUDFLARE_API_TOKEN` overrides the stored one.
     pub fn token_for(&self, profile: &Profile) -> anyhow::Result<(Secret, TokenOrigin)> {
-        if let Some(t) = env_token() {
+        if let Some(t) = env_token()? {
             return Ok((t, TokenOrigin::EnvVar));
         }
         let store = self.store_of(profile.token_store)?;
@@ -175,13 +175,24 @@ pub enum TokenOrigin {
     Store(String),
 }
 
-/// `CLOUDFLARE_API_TOKEN`, when set and not empty.
-pub fn env_token() -> Option<Secret> {
-    std::env::var("CLOUDFLARE_API_TOKEN")
-        .ok()
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-        .map(Secret::new)
+/// `CLOUDFLARE_API_TOKEN`, when set and not empty; a value no token can have (over
+/// [`crate::domain::MAX_TOKEN_LEN`] bytes, control characters) is refused (exit 2) before it
+/// is sent anywhere.
+pub fn env_token() -> anyhow::Result<Option<Secret>> {
+    let Some(v) = std::env::var_os("CLOUDFLARE_API_TOKEN") else {
+        return Ok(None);
+    };
+    let v = v.to_string_lossy();
+    let v = v.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    if let Some(problem) = crate::domain::token_problem(v) {
+        return Err(Failure::usage(format!("CLOUDFLARE_API_TOKEN: {problem}"))
+            .with_hint("set CLOUDFLARE_API_TOKEN to the token itself, or unset it")
+            .into());
+    }
+    Ok(Some(Secret::new(v.to_string())))
 }
 
 /// ` --profile NAME` for hints, empty for the default profile.
@@ -193,13 +204,23 @@ pub fn profile_flag(name: &str) -> String {
     }
 }
 
-/// Read a token from stdin to EOF, trimming one trailing newline.
+/// Read a token from stdin to EOF, trimming one trailing newline. At most
+/// [`crate::domain::MAX_TOKEN_LEN`] bytes are accepted, without control characters or
+/// whitespace: anything else is refused (exit 2) before it is sent anywhere.
 pub fn read_token_stdin() -> anyhow::Result<Secret> {
     use std::io::Read;
-    let mut buf = String::new();
+    let mut raw = Vec::new();
     std::io::stdin()
-        .read_to_string(&mut buf)
+        .take(crate::domain::MAX_TOKEN_LEN as u64 + 3)
+        .read_to_end(&mut raw)
         .map_err(|e| anyhow::anyhow!("cannot read the token from standard input: {e}"))?;
+    let Ok(buf) = String::from_utf8(raw) else {
+        return Err(
+            Failure::usage("the token read from standard input is not text (UTF-8)")
+                .with_hint("pipe only the token itself")
+                .into(),
+        );
+    };
     let trimmed = buf
         .strip_suffix('\n')
         .map(|s| s.strip_suffix('\r').unwrap_or(s))
@@ -214,9 +235,9 @@ pub fn read_token_stdin() -> anyhow::Result<Secret> {
                 .into(),
         );
     }
-    if token.chars().any(char::is_whitespace) {
+    if let Some(problem) = crate::domain::token_problem(token) {
         return Err(
-            Failure::usage("the token read from standard input contains whitespace")
+            Failure::usage(format!("the token read from standard input: {problem}"))
                 .with_hint("pipe only the token itself")
                 .into(),
         );

@@ -103,3 +103,258 @@ fn no_flag_takes_a_token_value() {
         "a flag takes the token as its value"
     );
 }
+
+// --- Flags checked first: exit 2 naming the flag, zero requests, zero files ------------------
+
+/// A Cloudflare emulator (with the sandbox's account and a valid token) and an empty home:
+/// a bad flag must leave the emulator's request log and the home exactly as they were.
+struct Probe {
+    _rt: tokio::runtime::Runtime,
+    emu: aigate::emulator::Emulator,
+    home: tempfile::TempDir,
+}
+
+impl Probe {
+    fn new() -> Probe {
+        use aigate::emulator::{Emulator, EmulatorOptions, Seed};
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let emu = rt
+            .block_on(Emulator::start(EmulatorOptions {
+                tls_proxy: false,
+                seed: Seed::Sandbox,
+            }))
+            .unwrap();
+        let home = tempfile::Builder::new()
+            .prefix("aigate-cli-")
+            .tempdir()
+            .unwrap();
+        Probe { _rt: rt, emu, home }
+    }
+
+    /// `aigate` pointed at the emulator, with a valid token in the environment (so only the
+    /// flag check stands between the command and its requests) and the empty home.
+    fn aigate(&self) -> Command {
+        let h = self.home.path();
+        let mut c = aigate();
+        c.current_dir(h)
+            .env("HOME", h)
+            .env("XDG_CONFIG_HOME", h.join("config"))
+            .env("XDG_DATA_HOME", h.join("data"))
+            .env("AIGATE_API_URL", self.emu.api_url())
+            .env("AIGATE_GATEWAY_URL", self.emu.gateway_url())
+            .env("AIGATE_KEYRING_SERVICE", "aigate-cli-test-never-used")
+            .env("NO_PROXY", "127.0.0.1")
+            .env("CLOUDFLARE_API_TOKEN", aigate::emulator::sandbox::TOKEN)
+            .env("OPENAI_API_KEY", "sk-test-openai-key-000000000000");
+        c
+    }
+
+    fn files(&self) -> Vec<std::path::PathBuf> {
+        fn walk(d: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(d).unwrap() {
+                let p = e.unwrap().path();
+                out.push(p.clone());
+                if p.is_dir() {
+                    walk(&p, out);
+                }
+            }
+        }
+        let mut out = vec![];
+        walk(self.home.path(), &mut out);
+        out
+    }
+
+    /// Runs the command: exit 2, stderr names `names`, no request, no file.
+    fn refused(&self, cmd: &mut Command, names: &str) -> String {
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(2), "{cmd:?}: {stderr}");
+        assert!(
+            stderr.contains(names),
+            "{cmd:?}: stderr lacks {names}: {stderr}"
+        );
+        let requests = self.emu.requests();
+        assert!(
+            requests.is_empty(),
+            "{cmd:?}: {} requests reached Cloudflare: {:?}",
+            requests.len(),
+            requests.iter().map(|r| &r.path).collect::<Vec<_>>()
+        );
+        assert_eq!(self.files(), Vec::<std::path::PathBuf>::new(), "{cmd:?}");
+        stderr
+    }
+}
+
+const ACCT: &str = aigate::emulator::sandbox::ACCOUNT_ID;
+
+#[test]
+fn a_good_setup_does_reach_the_emulator() {
+    // The control for the tests below: the same world without a bad flag sends requests.
+    let p = Probe::new();
+    let out = p
+        .aigate()
+        .args(["setup", "--non-interactive", "--account-id", ACCT])
+        .args(["--gateway", "default", "--billing", "unified", "--dry-run"])
+        .output()
+        .unwrap();
+    assert!(!p.emu.requests().is_empty(), "{out:?}");
+}
+
+#[test]
+fn each_bad_flag_exits_2_naming_it_before_any_request_or_file() {
+    let setup = ["setup", "--non-interactive", "--billing", "byok"];
+    let cases: &[(&[&str], &str)] = &[
+        (&["--gateway", "Bad Id"], "--gateway"),
+        (&["--gateway", "a--b"], "--gateway"),
+        (&["--gateway", &"g".repeat(65)], "--gateway"),
+        (&["--account-id", "12345"], "--account-id"),
+        (
+            &["--account-id", "zz4db0c0000000000000000000000001"],
+            "--account-id",
+        ),
+        (&["--byok-key", "foo"], "--byok-key"),
+        (
+            &["--byok-key", "nosuchprovider=OPENAI_API_KEY"],
+            "--byok-key",
+        ),
+        (
+            &["--byok-key", "openai=AIGATE_UNSET_VARIABLE"],
+            "--byok-key",
+        ),
+        (&["--byok-key", "openai=sk-literal-key"], "--byok-key"),
+        (
+            &[
+                "--byok-key",
+                "openai=OPENAI_API_KEY",
+                "--byok-key",
+                "openai=OPENAI_API_KEY",
+            ],
+            "--byok-key",
+        ),
+        (&["--model", "gpt-5-mini"], "--model"),
+        (&["--model", "openai/gpt 5"], "--model"),
+        (&["--small-model", "/nano"], "--small-model"),
+        (&["--profile", "x; echo PWNED"], "--profile"),
+    ];
+    for (flags, name) in cases {
+        let p = Probe::new();
+        let mut cmd = p.aigate();
+        cmd.args(setup)
+            .args(["--account-id", ACCT, "--gateway", "default"]);
+        cmd.args(*flags);
+        p.refused(&mut cmd, name);
+    }
+    let p = Probe::new();
+    p.refused(p.aigate().args(["test", "--model", "nomodel"]), "--model");
+}
+
+#[test]
+fn the_shell_init_injection_is_refused() {
+    for shell in ["bash", "zsh", "fish"] {
+        let p = Probe::new();
+        let stderr = p.refused(
+            p.aigate()
+                .args(["--profile", "x; echo PWNED", "shell-init", shell]),
+            "--profile",
+        );
+        assert!(stderr.contains("letters, digits"), "{stderr}");
+        let out = p
+            .aigate()
+            .args(["--profile", "x; echo PWNED", "shell-init", shell])
+            .output()
+            .unwrap();
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("PWNED"));
+        // The same name through the environment variable.
+        p.refused(
+            p.aigate()
+                .env("AIGATE_PROFILE", "$(echo PWNED)")
+                .args(["shell-init", shell]),
+            "--profile",
+        );
+    }
+    // A good name still works.
+    let p = Probe::new();
+    let out = p
+        .aigate()
+        .args(["--profile", "team-2.work", "shell-init", "bash"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("--profile team-2.work"));
+}
+
+#[test]
+fn a_bad_flag_under_json_is_the_one_error_document() {
+    let p = Probe::new();
+    let out = p
+        .aigate()
+        .args(["--json", "setup", "--gateway", "Bad Id"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["error"]["kind"], "usage");
+    assert_eq!(doc["error"]["exit_code"], 2);
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--gateway")
+    );
+    assert!(p.emu.requests().is_empty());
+    // --help is not an error, even with --json.
+    let out = p.aigate().args(["--json", "--help"]).output().unwrap();
+    assert!(out.status.success());
+}
+
+#[test]
+fn a_token_no_cloudflare_token_can_be_is_refused_locally() {
+    let long = "a".repeat(4097);
+    for bad in [long.as_str(), "cfut_abc\u{1b}[31mdef", "cfut_a\u{7}b"] {
+        // From the environment.
+        let p = Probe::new();
+        p.refused(
+            p.aigate()
+                .env("CLOUDFLARE_API_TOKEN", bad)
+                .args(["setup", "--non-interactive", "--account-id", ACCT])
+                .args(["--gateway", "default", "--billing", "unified", "--dry-run"]),
+            "CLOUDFLARE_API_TOKEN",
+        );
+        // From standard input.
+        let p = Probe::new();
+        p.refused(
+            p.aigate()
+                .env_remove("CLOUDFLARE_API_TOKEN")
+                .args([
+                    "setup",
+                    "--non-interactive",
+                    "--token-stdin",
+                    "--account-id",
+                    ACCT,
+                ])
+                .args(["--gateway", "default", "--billing", "unified", "--dry-run"])
+                .write_stdin(bad),
+            "standard input",
+        );
+    }
+    // A megabyte on stdin is cut off, not read whole.
+    let p = Probe::new();
+    p.refused(
+        p.aigate()
+            .env_remove("CLOUDFLARE_API_TOKEN")
+            .args([
+                "setup",
+                "--non-interactive",
+                "--token-stdin",
+                "--account-id",
+                ACCT,
+            ])
+            .args(["--gateway", "default", "--dry-run"])
+            .write_stdin("x".repeat(1 << 20)),
+        "4096",
+    );
+}

@@ -14,13 +14,13 @@ pub fn step(q: &mut Ask<'_>, client: &Client, tok: &VerifiedToken) -> anyhow::Re
     let accounts = match listed {
         Ok(a) => a,
         // Account-owned tokens may not list accounts; the account they belong to is known.
-        Err(e) => match args.account_id.as_ref().or(tok.account_hint.as_ref()) {
+        Err(e) => match args.account_id.as_deref().or(tok.account_hint.as_deref()) {
             Some(id) => {
                 ctx.ui
                     .debug(&format!("listing accounts failed ({e}); using {id}"));
                 vec![Account {
-                    id: id.clone(),
-                    name: id.clone(),
+                    id: id.to_string(),
+                    name: id.to_string(),
                     kind: String::new(),
                 }]
             }

@@ -76,7 +76,7 @@ pub fn step(q: &mut Ask<'_>, client: &Client, account: &Account) -> anyhow::Resu
             // Not in the list: ask for it directly before deciding to create it.
             None => ctx.rt.block_on(client.get_gateway(&account.id, id))?,
         };
-        (id.clone(), found)
+        (id.to_string(), found)
     } else {
         pick(prompter, previous, account, &gateways)?
     };

@@ -24,7 +24,8 @@ pub fn step(q: &mut Ask<'_>) -> anyhow::Result<VerifiedToken> {
     let prompter = &mut *q.prompter;
     let mut account_hint = args
         .account_id
-        .clone()
+        .as_ref()
+        .map(ToString::to_string)
         .or_else(|| previous.map(|p| p.account_id.clone()));
     let spinner = ctx.ui.spinner("Verifying the token with Cloudflare…");
     let client = ctx.client(token.clone())?;
@@ -93,7 +94,7 @@ fn obtain(q: &mut Ask<'_>) -> anyhow::Result<(Secret, TokenSource)> {
     if args.token_stdin {
         return Ok((read_token_stdin()?, TokenSource::Stdin));
     }
-    if let Some(t) = env_token() {
+    if let Some(t) = env_token()? {
         return Ok((t, TokenSource::EnvVar));
     }
     if ctx.sandbox.is_some() {
