@@ -198,7 +198,14 @@ fn a_good_setup_does_reach_the_emulator() {
     let out = p
         .aigate()
         .args(["setup", "--non-interactive", "--account-id", ACCT])
-        .args(["--gateway", "default", "--billing", "unified", "--dry-run"])
+        .args([
+            "--gateway",
+            "default",
+            "--billing",
+            "unified",
+            "--dry-run",
+            "--insecure-storage",
+        ])
         .output()
         .unwrap();
     assert!(!p.emu.requests().is_empty(), "{out:?}");
@@ -321,7 +328,14 @@ fn a_token_no_cloudflare_token_can_be_is_refused_locally() {
             p.aigate()
                 .env("CLOUDFLARE_API_TOKEN", bad)
                 .args(["setup", "--non-interactive", "--account-id", ACCT])
-                .args(["--gateway", "default", "--billing", "unified", "--dry-run"]),
+                .args([
+                    "--gateway",
+                    "default",
+                    "--billing",
+                    "unified",
+                    "--dry-run",
+                    "--insecure-storage",
+                ]),
             "CLOUDFLARE_API_TOKEN",
         );
         // From standard input.
@@ -336,7 +350,14 @@ fn a_token_no_cloudflare_token_can_be_is_refused_locally() {
                     "--account-id",
                     ACCT,
                 ])
-                .args(["--gateway", "default", "--billing", "unified", "--dry-run"])
+                .args([
+                    "--gateway",
+                    "default",
+                    "--billing",
+                    "unified",
+                    "--dry-run",
+                    "--insecure-storage",
+                ])
                 .write_stdin(bad),
             "standard input",
         );
@@ -353,7 +374,7 @@ fn a_token_no_cloudflare_token_can_be_is_refused_locally() {
                 "--account-id",
                 ACCT,
             ])
-            .args(["--gateway", "default", "--dry-run"])
+            .args(["--gateway", "default", "--dry-run", "--insecure-storage"])
             .write_stdin("x".repeat(1 << 20)),
         "4096",
     );

@@ -17,7 +17,7 @@ pub fn exec(ctx: &mut Context, args: &RotateArgs) -> anyhow::Result<i32> {
     let name = ctx.profile_name().to_string();
     let new = if args.token_stdin {
         read_token_stdin()?
-    } else if let Some(t) = env_token()? {
+    } else if let Some(t) = env_token() {
         t
     } else {
         let mut p = prompt::for_run(args.non_interactive);

@@ -209,8 +209,7 @@ fn known_providers() -> String {
 impl ByokKeySpec {
     /// The key from the environment (checked again: the environment is read at use).
     pub fn read_key(&self) -> Option<crate::Secret> {
-        std::env::var(&self.var)
-            .ok()
+        crate::env::var(&self.var)
             .map(|v| v.trim().to_string())
             .filter(|v| !v.is_empty())
             .map(crate::Secret::new)
