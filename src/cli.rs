@@ -9,6 +9,31 @@ use std::path::PathBuf;
 pub const DEFAULT_API_URL: &str = "https://api.cloudflare.com/client/v4";
 pub const DEFAULT_GATEWAY_URL: &str = "https://gateway.ai.cloudflare.com/v1";
 
+/// The help heading of the endpoint overrides (tests, proxies, the emulator).
+const ENDPOINTS: &str = "Cloudflare endpoints (for tests and proxies)";
+
+const SETUP_EXAMPLES: &str = "\
+Examples:
+  aigate setup                                   # the guided wizard
+  aigate setup --sandbox                         # try it against the built-in emulator
+  printf %s \"$CLOUDFLARE_API_TOKEN\" | aigate setup --token-stdin --non-interactive \\
+      --account-id 0123456789abcdef0123456789abcdef --gateway opencode --create-gateway \\
+      --billing unified --model openai/gpt-5-mini
+  OPENAI_API_KEY=sk-... aigate setup --billing byok --byok-key openai=OPENAI_API_KEY
+  aigate setup --dry-run                         # show the plan, change nothing";
+
+const RUN_EXAMPLES: &str = "\
+Examples:
+  aigate run -- opencode                         # OpenCode through the gateway
+  aigate --profile work run -- opencode run \"explain this repo\"
+  aigate run -- env | grep CLOUDFLARE_           # see what the child gets";
+
+const ROTATE_EXAMPLES: &str = "\
+Examples:
+  aigate rotate                                  # paste the new token at the prompt
+  printf %s \"$NEW_TOKEN\" | aigate rotate --token-stdin
+  aigate --profile work rotate";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "aigate",
@@ -29,16 +54,10 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// Options every command takes, shown under their own headings in each command's help.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
-    /// Cloudflare v4 API base URL
-    #[arg(long, global = true, env = "AIGATE_API_URL", default_value = DEFAULT_API_URL, value_name = "URL")]
-    pub api_url: String,
-
-    /// AI Gateway data-plane base URL ({base}/{account}/{gateway}/...)
-    #[arg(long, global = true, env = "AIGATE_GATEWAY_URL", default_value = DEFAULT_GATEWAY_URL, value_name = "URL")]
-    pub gateway_url: String,
-
     /// Which stored setup to use; several can coexist
     #[arg(
         long,
@@ -64,21 +83,32 @@ pub struct GlobalArgs {
     /// Only errors on stderr; results still on stdout
     #[arg(short, long, global = true)]
     pub quiet: bool,
+
+    /// Cloudflare v4 API base URL
+    #[arg(long, global = true, env = "AIGATE_API_URL", default_value = DEFAULT_API_URL, value_name = "URL", help_heading = ENDPOINTS)]
+    pub api_url: String,
+
+    /// AI Gateway data-plane base URL ({base}/{account}/{gateway}/...)
+    #[arg(long, global = true, env = "AIGATE_GATEWAY_URL", default_value = DEFAULT_GATEWAY_URL, value_name = "URL", help_heading = ENDPOINTS)]
+    pub gateway_url: String,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// The onboarding wizard (what plain `aigate` runs)
+    #[command(after_help = SETUP_EXAMPLES)]
     Setup(SetupArgs),
     /// Show what the profile holds and whether it still works
     Status,
     /// Replace the stored token; the old one stays on any failure
+    #[command(after_help = ROTATE_EXAMPLES)]
     Rotate(RotateArgs),
     /// List the models reachable through the gateway
     Models,
     /// Send one prompt through the gateway, the same route OpenCode uses
     Test(TestArgs),
     /// Run a command with CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID, CLOUDFLARE_GATEWAY_ID set
+    #[command(after_help = RUN_EXAMPLES)]
     Run(RunArgs),
     /// Remove the profile's token from every place aigate put it
     Logout,
@@ -89,6 +119,33 @@ pub enum Command {
     /// Serve the Cloudflare emulator on 127.0.0.1 (for development and tests)
     #[command(hide = true)]
     Emulator(EmulatorArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) on stdout, or write one page per command into --dir
+    #[command(hide = true)]
+    Man(ManArgs),
+}
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  aigate completions bash > ~/.local/share/bash-completion/completions/aigate
+  aigate completions zsh > \"${fpath[1]}/_aigate\"
+  aigate completions fish > ~/.config/fish/completions/aigate.fish
+  aigate completions powershell >> $PROFILE";
+
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ManArgs {
+    /// Write aigate.1 and aigate-COMMAND.1 here instead of printing aigate.1
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -235,6 +292,8 @@ pub enum Shell {
     Bash,
     Zsh,
     Fish,
+    /// Windows PowerShell and PowerShell 7 (pwsh)
+    Powershell,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -379,3 +379,166 @@ fn a_token_no_cloudflare_token_can_be_is_refused_locally() {
         "4096",
     );
 }
+
+// --- Conventions: completions, man page, help headings, examples -----------------------------
+
+fn stdout_of(args: &[&str]) -> String {
+    let out = aigate().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn completions_for_every_shell_name_the_commands() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let script = stdout_of(&["completions", shell]);
+        // (fish spells long flags `-l byok-key`)
+        for word in ["aigate", "setup", "shell-init", "byok-key", "profile"] {
+            assert!(script.contains(word), "{shell} completions lack {word}");
+        }
+    }
+    let out = aigate().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn the_bash_completion_script_is_valid_bash_and_completes_setup_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("aigate.bash");
+    std::fs::write(&script, stdout_of(&["completions", "bash"])).unwrap();
+    // Load the script and ask it, as bash would on TAB, for `aigate setup --byo`.
+    let probe = format!(
+        "source {}; COMP_WORDS=(aigate setup --byo); COMP_CWORD=2; COMP_LINE='aigate setup --byo'; \
+         COMP_POINT=${{#COMP_LINE}}; _aigate aigate --byo setup; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        script.display()
+    );
+    let out = std::process::Command::new("bash")
+        .args(["--norc", "-c", &probe])
+        .output()
+        .unwrap();
+    let replies = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(replies.trim(), "--byok-key", "{replies}");
+}
+
+#[test]
+fn the_man_page_is_roff_for_every_command() {
+    let page = stdout_of(&["man"]);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH aigate 1"),
+        "{page}"
+    );
+    for word in [
+        "setup",
+        "rotate",
+        "completions",
+        "GLOBAL OPTIONS",
+        "CLOUDFLARE ENDPOINTS",
+    ] {
+        assert!(page.contains(word), "the man page lacks {word}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = aigate()
+        .args(["man", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    for page in [
+        "aigate.1",
+        "aigate-setup.1",
+        "aigate-run.1",
+        "aigate-rotate.1",
+    ] {
+        let text = std::fs::read_to_string(dir.path().join(page)).unwrap();
+        assert!(text.contains(".TH"), "{page}: {text}");
+    }
+    // Hidden from the command list: it is for packagers.
+    assert!(!stdout_of(&["--help"]).contains("\n  man "));
+}
+
+/// The sections of a help text: heading line → its body.
+fn sections(help: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = vec![];
+    for line in help.lines() {
+        if !line.starts_with(' ') && line.ends_with(':') {
+            out.push((line.to_string(), String::new()));
+        } else if let Some(last) = out.last_mut() {
+            last.1.push_str(line);
+            last.1.push('\n');
+        }
+    }
+    out
+}
+
+fn section<'a>(s: &'a [(String, String)], heading: &str) -> &'a str {
+    s.iter()
+        .find(|(h, _)| h.starts_with(heading))
+        .map(|(_, b)| b.as_str())
+        .unwrap_or_else(|| panic!("no '{heading}' section"))
+}
+
+#[test]
+fn help_separates_a_commands_own_options_from_global_ones() {
+    for cmd in ["setup", "rotate", "run", "status", "test", "shell-init"] {
+        let help = stdout_of(&[cmd, "--help"]);
+        let s = sections(&help);
+        let own = section(&s, "Options:");
+        let global = section(&s, "Global options:");
+        let endpoints = section(&s, "Cloudflare endpoints");
+        for flag in [
+            "--profile",
+            "--json",
+            "--no-color",
+            "--verbose",
+            "--quiet",
+            "-q,",
+        ] {
+            assert!(global.contains(flag), "{cmd}: global options lack {flag}");
+            assert!(
+                !own.contains(flag),
+                "{cmd}: {flag} among the command's own options"
+            );
+        }
+        for flag in ["--api-url", "--gateway-url"] {
+            assert!(endpoints.contains(flag), "{cmd}: endpoints lack {flag}");
+            assert!(
+                !own.contains(flag) && !global.contains(flag),
+                "{cmd}: {flag} misplaced"
+            );
+        }
+    }
+    let setup = sections(&stdout_of(&["setup", "--help"]));
+    assert!(section(&setup, "Options:").contains("--byok-key"));
+}
+
+#[test]
+fn setup_run_and_rotate_help_show_examples() {
+    for (cmd, example) in [
+        ("setup", "aigate setup --sandbox"),
+        ("run", "aigate run -- opencode"),
+        ("rotate", "aigate rotate --token-stdin"),
+    ] {
+        let help = stdout_of(&[cmd, "--help"]);
+        let s = sections(&help);
+        assert!(section(&s, "Examples:").contains(example), "{cmd}: {help}");
+    }
+}
+
+#[test]
+fn shell_init_powershell_wraps_opencode() {
+    let snippet = stdout_of(&["--profile", "work", "shell-init", "powershell"]);
+    assert!(snippet.contains("function opencode {"), "{snippet}");
+    assert!(
+        snippet.contains("& aigate --profile work run opencode @args"),
+        "{snippet}"
+    );
+}
