@@ -23,11 +23,11 @@
 //! GraphQL errors come back with HTTP 200 and `errors: [...]`: always checked.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use graphql_parser::query::{
-    Definition, Document, Field, Number, OperationDefinition, Query, Selection, SelectionSet,
-    Type, Value as G, VariableDefinition,
-};
 use graphql_parser::Pos;
+use graphql_parser::query::{
+    Definition, Document, Field, Number, OperationDefinition, Query, Selection, SelectionSet, Type,
+    Value as G, VariableDefinition,
+};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -332,7 +332,9 @@ impl std::fmt::Display for AnalyticsError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             AnalyticsError::Api(e) => write!(f, "{e}"),
-            AnalyticsError::GraphQl(m) => write!(f, "analytics refused the query: {}", m.join("; ")),
+            AnalyticsError::GraphQl(m) => {
+                write!(f, "analytics refused the query: {}", m.join("; "))
+            }
         }
     }
 }
@@ -348,7 +350,14 @@ impl Client {
         let body = json!({"query": query, "variables": variables});
         // A query changes nothing: retried like any idempotent call.
         let doc = self
-            .api_document(Method::POST, "/graphql", &[], Some(&body), ops::ANALYTICS, true)
+            .api_document(
+                Method::POST,
+                "/graphql",
+                &[],
+                Some(&body),
+                ops::ANALYTICS,
+                true,
+            )
             .await?;
         if let Some(errs) = doc["errors"].as_array().filter(|e| !e.is_empty()) {
             let msgs = errs
@@ -372,14 +381,12 @@ impl Client {
     }
 
     /// The grouped summary (one request; a second only when `durationMsP95` is unknown).
-    pub async fn usage_analytics(
-        &self,
-        q: &UsageQuery,
-    ) -> Result<UsageAnalytics, AnalyticsError> {
+    pub async fn usage_analytics(&self, q: &UsageQuery) -> Result<UsageAnalytics, AnalyticsError> {
         let acc = match self.graphql(q.document(), q.variables()).await {
             Err(AnalyticsError::GraphQl(m))
                 if q.high == HighQuantile::P95
-                    && m.iter().any(|x| x.contains("unknown field") && x.contains("P95")) =>
+                    && m.iter()
+                        .any(|x| x.contains("unknown field") && x.contains("P95")) =>
             {
                 let p90 = UsageQuery {
                     high: HighQuantile::P90,
@@ -389,9 +396,8 @@ impl Client {
             }
             other => other?,
         };
-        let groups = |k: &str| -> Vec<Group> {
-            serde_json::from_value(acc[k].clone()).unwrap_or_default()
-        };
+        let groups =
+            |k: &str| -> Vec<Group> { serde_json::from_value(acc[k].clone()).unwrap_or_default() };
         let errors_by_status = groups("errors")
             .into_iter()
             .filter_map(|g| Some((g.dimensions.status_code?, g.count)))
@@ -421,7 +427,10 @@ mod tests {
         };
         let text = q.document();
         graphql_parser::parse_query::<String>(&text).unwrap();
-        assert!(text.contains("rows: aiGatewayRequestsAdaptiveGroups"), "{text}");
+        assert!(
+            text.contains("rows: aiGatewayRequestsAdaptiveGroups"),
+            "{text}"
+        );
         assert!(text.contains("durationMsP95"));
         graphql_parser::parse_query::<String>(&settings_document()).unwrap();
     }

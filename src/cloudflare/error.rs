@@ -66,8 +66,7 @@ pub mod ops {
     pub const LIST_MODELS: Operation =
         op("list the gateway's models", Some("AI Gateway Run"), true);
     pub const CHAT: Operation = op("send the test prompt", Some("AI Gateway Run"), true);
-    pub const LIST_ROUTES: Operation =
-        op("list the dynamic routes", Some("AI Gateway Read"), true);
+    pub const LIST_ROUTES: Operation = op("list the dynamic routes", Some("AI Gateway Read"), true);
     pub const CREATE_ROUTE: Operation =
         op("create the dynamic route", Some("AI Gateway Write"), true);
     pub const DELETE_ROUTE: Operation =
@@ -79,10 +78,12 @@ pub mod ops {
     );
     pub const DEPLOY_ROUTE: Operation =
         op("deploy the dynamic route", Some("AI Gateway Write"), true);
-    pub const ANALYTICS: Operation =
-        op("query the gateway analytics", Some("Account Analytics Read"), false);
-    pub const LOG_RESPONSE: Operation =
-        op("read a logged response", Some("AI Gateway Read"), true);
+    pub const ANALYTICS: Operation = op(
+        "query the gateway analytics",
+        Some("Account Analytics Read"),
+        false,
+    );
+    pub const LOG_RESPONSE: Operation = op("read a logged response", Some("AI Gateway Read"), true);
 }
 
 /// What went wrong, in the terms the wizard acts on.

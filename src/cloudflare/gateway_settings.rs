@@ -39,14 +39,20 @@ pub struct SpendRule {
 /// A change `gateway set` makes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
-    RateLimit { limit: u64, interval: u64 },
+    RateLimit {
+        limit: u64,
+        interval: u64,
+    },
     NoRateLimit,
     CacheTtl(u64),
     /// `0` clears `retry_max_attempts` (no retries).
     Retries(u8),
     Zdr(bool),
     CollectLogs(bool),
-    SpendLimit { amount: f64, window: u64 },
+    SpendLimit {
+        amount: f64,
+        window: u64,
+    },
     NoSpendLimit,
 }
 

@@ -50,7 +50,13 @@ impl Client {
             ("filters", Value::Array(filters).to_string()),
         ];
         let r = self
-            .api::<Option<Vec<LogEntry>>>(Method::GET, &logs_path(a, g), &query, None, ops::LIST_LOGS)
+            .api::<Option<Vec<LogEntry>>>(
+                Method::GET,
+                &logs_path(a, g),
+                &query,
+                None,
+                ops::LIST_LOGS,
+            )
             .await?;
         Ok(LogPage {
             items: r.result.unwrap_or_default(),

@@ -154,11 +154,7 @@ pub fn fallback_graph(models: &[String]) -> Vec<Element> {
 }
 
 fn routes_path(a: &str, g: &str) -> String {
-    format!(
-        "/accounts/{}/ai-gateway/gateways/{}/routes",
-        seg(a),
-        seg(g)
-    )
+    format!("/accounts/{}/ai-gateway/gateways/{}/routes", seg(a), seg(g))
 }
 
 impl Client {
@@ -187,7 +183,11 @@ impl Client {
             let n = items.len();
             for it in items {
                 out.push(serde_json::from_value(it).map_err(|e| {
-                    ApiError::unexpected(op, 200, &format!("a {key} item has an unexpected shape ({e})"))
+                    ApiError::unexpected(
+                        op,
+                        200,
+                        &format!("a {key} item has an unexpected shape ({e})"),
+                    )
                 })?);
             }
             if n < PER_PAGE as usize {
@@ -223,7 +223,14 @@ impl Client {
         let body = json!({"name": name, "elements": elements});
         let post = || async {
             let doc = self
-                .api_document(Method::POST, &path, &[], Some(&body), ops::CREATE_ROUTE, false)
+                .api_document(
+                    Method::POST,
+                    &path,
+                    &[],
+                    Some(&body),
+                    ops::CREATE_ROUTE,
+                    false,
+                )
                 .await?;
             let route: DynamicRoute = serde_json::from_value(doc["result"].clone())
                 .map_err(|e| ApiError::unexpected(ops::CREATE_ROUTE, 200, &e.to_string()))?;
@@ -275,7 +282,14 @@ impl Client {
         let path = format!("{}/{}/versions", routes_path(a, g), seg(route_id));
         let body = json!({"elements": elements});
         let sent = self
-            .api_document(Method::POST, &path, &[], Some(&body), ops::CREATE_ROUTE_VERSION, false)
+            .api_document(
+                Method::POST,
+                &path,
+                &[],
+                Some(&body),
+                ops::CREATE_ROUTE_VERSION,
+                false,
+            )
             .await;
         let after = self.list_route_versions(a, g, route_id).await?;
         let new = after.into_iter().find(|v| !before.contains(&v.version_id));
@@ -307,7 +321,14 @@ impl Client {
         let path = format!("{}/{}/deployments", routes_path(a, g), seg(route_id));
         let body = json!({"version_id": version_id});
         let sent = self
-            .api_document(Method::POST, &path, &[], Some(&body), ops::DEPLOY_ROUTE, false)
+            .api_document(
+                Method::POST,
+                &path,
+                &[],
+                Some(&body),
+                ops::DEPLOY_ROUTE,
+                false,
+            )
             .await;
         let after = self.list_route_deployments(a, g, route_id).await?;
         let new = after
@@ -339,7 +360,10 @@ mod tests {
 
     #[test]
     fn the_graph_chains_fallbacks_in_order() {
-        let models = vec!["openai/gpt-5".to_string(), "anthropic/claude-haiku-4.5".into()];
+        let models = vec![
+            "openai/gpt-5".to_string(),
+            "anthropic/claude-haiku-4.5".into(),
+        ];
         let els = serde_json::to_value(fallback_graph(&models)).unwrap();
         let route = DynamicRoute {
             id: "r".into(),

@@ -2,14 +2,17 @@
 //! (`wizard`, `cloudflare`, `secrets`, `opencode`, `state`). Shared wiring is in `context`.
 
 pub mod emulator;
+pub mod gateway;
 pub mod logout;
 pub mod models;
 pub mod rotate;
+pub mod route;
 pub mod run;
 pub mod setup;
 pub mod shell_init;
 pub mod status;
 pub mod test;
+pub mod usage;
 
 use crate::cli::{Cli, Command, SetupArgs};
 use crate::context::Context;
@@ -32,5 +35,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Logout => logout::exec(&mut ctx),
         Command::ShellInit(args) => shell_init::exec(&ctx, &args),
         Command::Emulator(_) => unreachable!("handled above"),
+        Command::Usage(args) => usage::exec(&mut ctx, &args),
+        Command::Gateway(args) => gateway::exec(&mut ctx, &args),
+        Command::Route(args) => route::exec(&mut ctx, &args),
     }
 }

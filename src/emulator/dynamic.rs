@@ -6,13 +6,13 @@
 //! answers; every attempt is a request record with the route's name.
 
 use super::envelope::{Reply, gateway_error};
-use super::gateway_routes::{self, Format, Infer};
+use super::gateway_routes::{self, Infer};
 use super::logs::LogRec;
 use super::routes::{self, Step};
 use super::server::Ctx;
 use super::spend;
 use super::state::State;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::hash::{Hash, Hasher};
 use std::time::{Duration, Instant};
 
@@ -83,15 +83,8 @@ pub fn cache_store(st: &mut State, i: &Infer, key: Option<u64>) {
 }
 
 /// Answer a `dynamic/<name>` request by walking the route's deployed elements.
-pub fn run(
-    st: &mut State,
-    ctx: &Ctx,
-    (a, g): (&str, &str),
-    name: &str,
-    body: &Value,
-    provider_key: bool,
-    authenticated: bool,
-) -> Reply {
+pub fn run(st: &mut State, ctx: &Ctx, (a, g): (&str, &str), name: &str, i: &Infer) -> Reply {
+    let (body, provider_key, authenticated) = (i.body, i.provider_key, i.authenticated);
     let els = match routes::elements_of(st, a, g, name) {
         Ok(e) => e,
         Err(r) => return r,
@@ -122,16 +115,16 @@ pub fn run(
                 Infer {
                     account: a,
                     gateway: g,
-                    format: Format::OpenAiChat,
+                    format: i.format,
                     provider: provider.clone(),
                     model: full.clone(),
                     display_model: full.clone(),
                     body: &b,
                     provider_key,
-                    byok_alias: ctx.header("cf-aig-byok-alias").map(str::to_string),
+                    byok_alias: i.byok_alias.clone(),
                     authenticated,
-                    log_path: "compat/chat/completions".into(),
-                    step: None,
+                    log_path: i.log_path.clone(),
+                    step: i.step,
                     route: Some(name.to_string()),
                 },
             );

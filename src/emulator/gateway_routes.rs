@@ -151,10 +151,6 @@ pub fn handle(shared: &Shared, ctx: &Ctx) -> Reply {
                 Err(_) => return bad_body(format),
             };
             let model = body["model"].as_str().unwrap_or_default().to_string();
-            if let (Kind::Compat, Some(name)) = (&kind, model.strip_prefix("dynamic/")) {
-                let key = non_empty(ctx.header("authorization").and_then(bearer_value));
-                return super::dynamic::run(&mut st, ctx, (a, g), name, &body, key, authenticated);
-            }
             let (provider, display_model, key) = match kind {
                 Kind::Compat => (
                     provider_of(&model),
@@ -311,6 +307,12 @@ fn run_step(
 
 /// Validate, bill, answer and log one inference request.
 pub fn infer(st: &mut State, ctx: &Ctx, i: Infer) -> Reply {
+    if i.route.is_none()
+        && let Some(name) = i.model.strip_prefix("dynamic/")
+    {
+        let (account, gateway) = (i.account, i.gateway);
+        return super::dynamic::run(st, ctx, (account, gateway), name, &i);
+    }
     let f = i.format;
     if i.model.is_empty() {
         return billing::provider_bad_request(f, "model: Field required");

@@ -418,6 +418,19 @@ impl Emulator {
         self.state().control.graphql = limits;
     }
 
+    /// Set one field of a gateway object as stored (test setup: fields aigate never writes).
+    pub fn set_gateway_field(
+        &self,
+        account_id: &str,
+        gateway_id: &str,
+        key: &str,
+        value: serde_json::Value,
+    ) {
+        if let Some(gw) = self.state().gateway_mut(account_id, gateway_id) {
+            gw[key] = value;
+        }
+    }
+
     /// Dynamic route names of a gateway.
     pub fn route_names(&self, account_id: &str, gateway_id: &str) -> Vec<String> {
         self.state()
