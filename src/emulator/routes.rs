@@ -7,7 +7,8 @@
 //! `{success, result}`. `version.active` is the string `"true"`/`"false"`. POST versions and
 //! POST deployments answer the route fields only (no new id): clients list to find it.
 //! Every error is 400 with `{success:false, errors:[{code,message}], result:{}}` (the contract
-//! documents only 400 for these operations, including for a missing route).
+//! documents only 400 for these operations, including for a missing route), except a PATCH
+//! with a bad name: its documented 400 carries the unchanged `route`.
 //!
 //! Emulator choices: a route name is 1–64 of `[A-Za-z0-9_-]`, unique per gateway; creating a
 //! route also creates its first version and deploys it; the walk supports `start`, `model`
@@ -313,7 +314,12 @@ fn one(
                 .and_then(Value::as_str)
                 .filter(|n| valid_name(n))
             else {
-                return bad(7001, "name: required, 1-64 letters, digits, - or _");
+                // The contract's PATCH 400 carries the (unchanged) route, like its 200.
+                return Reply::json(
+                    400,
+                    &json!({"success": false, "route": r.full(g, Some(a)),
+                        "errors": [{"code": 7001, "message": "name: required, 1-64 letters, digits, - or _"}]}),
+                );
             };
             r.name = name.to_string();
             r.modified_at = state::now_rfc3339();
