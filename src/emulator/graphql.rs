@@ -300,12 +300,30 @@ impl Resolver<'_> {
             return Ok(json!([]));
         }
         let mut buckets: BTreeMap<Vec<String>, Vec<&LogRec>> = BTreeMap::new();
-        for ((a, _g), recs) in &self.st.logs {
-            if a != tag {
+        let (lo, hi) = (since, filter.until_bound());
+        for ((a, gw), recs) in &self.st.logs {
+            if a != tag || !filter.gateway_ok(gw) {
                 continue;
             }
-            for r in recs.iter().filter(|r| filter.accepts(r, _g)) {
-                let k = shape.dims.iter().map(|d| dim(r, _g, d)).collect();
+            // Records are in time order: the window is a slice found by binary search.
+            let start = lo.map_or(0, |t| recs.partition_point(|r| r.at < t));
+            let end = hi.map_or(recs.len(), |t| recs.partition_point(|r| r.at <= t));
+            let mut last: Option<(&str, &str, Vec<String>)> = None;
+            for r in recs[start..end.max(start)]
+                .iter()
+                .filter(|r| filter.accepts(r))
+            {
+                // Consecutive records often share a key: reuse it instead of rebuilding.
+                let k = match &last {
+                    Some((m, p, k)) if *m == r.model && *p == r.provider && shape.simple() => {
+                        k.clone()
+                    }
+                    _ => {
+                        let k: Vec<String> = shape.dims.iter().map(|d| dim(r, gw, d)).collect();
+                        last = Some((&r.model, &r.provider, k.clone()));
+                        k
+                    }
+                };
                 buckets.entry(k).or_default().push(r);
             }
         }
@@ -434,6 +452,13 @@ pub fn nearest_rank(sorted: &[u64], q: f64) -> u64 {
 }
 
 impl Shape {
+    /// The key depends on model and provider only (no time or status dimension).
+    fn simple(&self) -> bool {
+        self.dims
+            .iter()
+            .all(|d| matches!(d.as_str(), "model" | "provider" | "gateway"))
+    }
+
     fn parse(f: &Field<String>, path: &[String], p95: bool) -> Result<Shape, GqlError> {
         let mut s = Shape {
             count: None,
@@ -536,10 +561,26 @@ impl Shape {
     }
 }
 
-/// The `filter` argument: time bounds, gateway, model, provider, status code, error.
+/// The `filter` argument: time bounds, gateway, model, provider, status code, error; values
+/// parsed once.
 #[derive(Default)]
 struct Filter {
-    conds: Vec<(String, Value)>,
+    conds: Vec<Cond>,
+}
+
+enum Cond {
+    Gateway(String),
+    Model(String),
+    Provider(String),
+    Geq(DateTime<Utc>),
+    Gt(DateTime<Utc>),
+    Leq(DateTime<Utc>),
+    Lt(DateTime<Utc>),
+    Status(u64),
+    StatusGeq(u64),
+    StatusLt(u64),
+    Error(bool),
+    Cached(bool),
 }
 
 const FILTER_KEYS: &[&str] = &[
@@ -588,10 +629,25 @@ impl Filter {
                     "GRAPHQL_VALIDATION_FAILED",
                 ));
             }
-            if k.starts_with("datetime") && time(val).is_none() {
-                return Err(err(format!("{k}: expected a Time"), path, "bad_request"));
-            }
-            self.conds.push((k.clone(), val.clone()));
+            let bad = || err(format!("{k}: wrong type {val}"), path, "bad_request");
+            let text = || val.as_str().map(str::to_string).ok_or_else(bad);
+            let t = || time(val).ok_or_else(bad);
+            let n = || val.as_u64().ok_or_else(bad);
+            let b = || val.as_bool().ok_or_else(bad);
+            self.conds.push(match k.as_str() {
+                "gateway" => Cond::Gateway(text()?),
+                "model" => Cond::Model(text()?),
+                "provider" => Cond::Provider(text()?),
+                "datetime_geq" => Cond::Geq(t()?),
+                "datetime_gt" => Cond::Gt(t()?),
+                "datetime_leq" => Cond::Leq(t()?),
+                "datetime_lt" => Cond::Lt(t()?),
+                "statusCode" => Cond::Status(n()?),
+                "statusCode_geq" => Cond::StatusGeq(n()?),
+                "statusCode_lt" => Cond::StatusLt(n()?),
+                "error" => Cond::Error(b()?),
+                _ => Cond::Cached(b()?),
+            });
         }
         Ok(())
     }
@@ -599,35 +655,49 @@ impl Filter {
     fn since(&self) -> Option<DateTime<Utc>> {
         self.conds
             .iter()
-            .filter(|(k, _)| k == "datetime_geq" || k == "datetime_gt")
-            .filter_map(|(_, v)| time(v))
+            .filter_map(|c| match c {
+                Cond::Geq(t) | Cond::Gt(t) => Some(*t),
+                _ => None,
+            })
             .max()
     }
 
-    fn until(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+    fn until_bound(&self) -> Option<DateTime<Utc>> {
         self.conds
             .iter()
-            .filter(|(k, _)| k == "datetime_leq" || k == "datetime_lt")
-            .filter_map(|(_, v)| time(v))
+            .filter_map(|c| match c {
+                Cond::Leq(t) | Cond::Lt(t) => Some(*t),
+                _ => None,
+            })
             .min()
-            .unwrap_or(now)
     }
 
-    fn accepts(&self, r: &LogRec, gateway: &str) -> bool {
-        self.conds.iter().all(|(k, v)| match k.as_str() {
-            "gateway" => v.as_str() == Some(gateway),
-            "model" => v.as_str() == Some(r.model.as_str()),
-            "provider" => v.as_str() == Some(r.provider.as_str()),
-            "datetime_geq" => time(v).is_some_and(|t| r.at >= t),
-            "datetime_gt" => time(v).is_some_and(|t| r.at > t),
-            "datetime_leq" => time(v).is_some_and(|t| r.at <= t),
-            "datetime_lt" => time(v).is_some_and(|t| r.at < t),
-            "statusCode" => v.as_u64() == Some(u64::from(r.status_code)),
-            "statusCode_geq" => v.as_u64().is_some_and(|s| u64::from(r.status_code) >= s),
-            "statusCode_lt" => v.as_u64().is_some_and(|s| u64::from(r.status_code) < s),
-            "error" => v.as_bool() == Some(!r.success()),
-            "cached" => v.as_bool() == Some(r.cached),
-            _ => false,
+    fn until(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        self.until_bound().unwrap_or(now)
+    }
+
+    fn gateway_ok(&self, gateway: &str) -> bool {
+        self.conds.iter().all(|c| match c {
+            Cond::Gateway(g) => g == gateway,
+            _ => true,
+        })
+    }
+
+    fn accepts(&self, r: &LogRec) -> bool {
+        let status = u64::from(r.status_code);
+        self.conds.iter().all(|c| match c {
+            Cond::Gateway(_) => true,
+            Cond::Model(m) => *m == r.model,
+            Cond::Provider(p) => *p == r.provider,
+            Cond::Geq(t) => r.at >= *t,
+            Cond::Gt(t) => r.at > *t,
+            Cond::Leq(t) => r.at <= *t,
+            Cond::Lt(t) => r.at < *t,
+            Cond::Status(s) => status == *s,
+            Cond::StatusGeq(s) => status >= *s,
+            Cond::StatusLt(s) => status < *s,
+            Cond::Error(e) => *e == !r.success(),
+            Cond::Cached(c) => *c == r.cached,
         })
     }
 }

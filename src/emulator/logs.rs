@@ -183,6 +183,9 @@ struct Filter {
     key: String,
     op: String,
     values: Vec<Value>,
+    /// The values as numbers and as times, parsed once.
+    nums: Vec<f64>,
+    times: Vec<DateTime<Utc>>,
 }
 
 fn bad(msg: &str) -> Reply {
@@ -211,10 +214,25 @@ fn parse_filters(ctx: &Ctx) -> Result<Vec<Filter>, Reply> {
         let Some(values) = it["value"].as_array() else {
             return Err(bad("filters.value: expected an array"));
         };
+        let nums = values
+            .iter()
+            .filter_map(|v| {
+                v.as_f64()
+                    .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+            })
+            .collect();
+        let times = values
+            .iter()
+            .filter_map(|v| v.as_str())
+            .filter_map(|s| DateTime::parse_from_rfc3339(s).ok())
+            .map(|d| d.with_timezone(&Utc))
+            .collect();
         out.push(Filter {
             key: key.into(),
             op: op.into(),
             values: values.clone(),
+            nums,
+            times,
         });
     }
     Ok(out)
@@ -233,25 +251,16 @@ fn matches(l: &LogRec, f: &Filter) -> bool {
         }
         k => {
             if let Some(n) = l.num(k) {
-                let val = |v: &Value| {
-                    v.as_f64()
-                        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-                };
                 match f.op.as_str() {
-                    "lt" => any(&|v| val(v).is_some_and(|x| n < x)),
-                    "gt" => any(&|v| val(v).is_some_and(|x| n > x)),
-                    _ => any(&|v| val(v) == Some(n)),
+                    "lt" => f.nums.iter().any(|x| n < *x),
+                    "gt" => f.nums.iter().any(|x| n > *x),
+                    _ => f.nums.contains(&n),
                 }
             } else if k == "created_at" {
-                let t = |v: &Value| {
-                    v.as_str()
-                        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-                        .map(|d| d.with_timezone(&Utc))
-                };
                 match f.op.as_str() {
-                    "lt" => any(&|v| t(v).is_some_and(|x| l.at < x)),
-                    "gt" => any(&|v| t(v).is_some_and(|x| l.at > x)),
-                    _ => any(&|v| t(v) == Some(l.at)),
+                    "lt" => f.times.iter().any(|x| l.at < *x),
+                    "gt" => f.times.iter().any(|x| l.at > *x),
+                    _ => f.times.contains(&l.at),
                 }
             } else {
                 let Some(s) = l.text(k) else {
