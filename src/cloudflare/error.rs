@@ -363,6 +363,12 @@ impl ApiError {
                 "the gateway's own rate limit was reached: wait a minute, or raise the limit in the gateway settings"
                     .to_string(),
             ),
+            ErrorKind::RateLimited if self.0.code == Some(2045) => Some(
+                "the gateway's spend limit was reached: see `aigate usage` and `aigate gateway`; \
+                 raise it with `aigate gateway set --spend-limit AMOUNT/WINDOW` or remove it with \
+                 `aigate gateway set --no-spend-limit`"
+                    .to_string(),
+            ),
             ErrorKind::RateLimited => Some(match self.0.retry_after {
                 Some(d) => format!(
                     "wait {} s and run the command again (Cloudflare allows 1200 API requests per 5 minutes)",
