@@ -19,6 +19,9 @@
 //! - [`files`]: atomic writes, backups and undo for every file aigate changes.
 //! - [`prompt`]: the prompter (dialoguer on a terminal, refusal when non-interactive).
 //! - [`state`]: aigate's own non-secret profile state.
+//! - [`usage`]: `aigate usage`: analytics and logs summarised into a typed report.
+//! - [`ops`]: `gateway` settings and dynamic `route` operations.
+//! - [`limits`]: flag values of the control-plane commands (durations, limits).
 //! - [`ui`]: human output on stderr, `--json` on stdout, spinners.
 
 pub mod agents;
@@ -35,6 +38,7 @@ pub mod error;
 pub mod exit;
 pub mod files;
 pub mod interrupt;
+pub mod limits;
 pub mod opencode;
 pub mod ops;
 pub mod paths;
@@ -44,6 +48,7 @@ pub mod secret;
 pub mod secrets;
 pub mod state;
 pub mod ui;
+pub mod usage;
 pub mod wizard;
 
 pub use secret::Secret;

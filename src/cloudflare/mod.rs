@@ -10,12 +10,19 @@
 //! - `dataplane.rs`: [`route_for`], model listing, chat.
 //! - `sse.rs`: the Server-Sent Events parser.
 //! - `models_curated.rs`: the fallback model list.
+//! - `gateway_settings.rs`: the gateway object kept raw for a PUT that changes only what was asked.
+//! - `routes.rs`: dynamic routes (route, version, deployment) and the fallback element graph.
+//! - `analytics.rs`: the GraphQL analytics query (built with `graphql-parser`).
 
+pub mod analytics;
 mod api;
 mod dataplane;
 mod error;
+pub mod gateway_settings;
 mod http;
+pub mod logs_query;
 mod models_curated;
+pub mod routes;
 pub mod sse;
 mod types;
 

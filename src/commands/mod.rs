@@ -1,16 +1,21 @@
 //! One thin file per command: each turns parsed arguments into calls on the parts below
 //! (`wizard`, `cloudflare`, `secrets`, `opencode`, `state`). Shared wiring is in `context`.
 
+pub mod completions;
 pub mod doctor;
 pub mod emulator;
+pub mod gateway;
 pub mod logout;
+pub mod man;
 pub mod models;
 pub mod rotate;
+pub mod route;
 pub mod run;
 pub mod setup;
 pub mod shell_init;
 pub mod status;
 pub mod test;
+pub mod usage;
 
 use crate::cli::{Cli, Command, SetupArgs};
 use crate::context::Context;
@@ -20,6 +25,12 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
     let command = cli.command.unwrap_or(Command::Setup(SetupArgs::default()));
     if let Command::Emulator(args) = &command {
         return emulator::exec(&cli.global, args);
+    }
+    // Generated from the command-line definition alone: no context, no runtime.
+    match &command {
+        Command::Completions(args) => return completions::exec(args),
+        Command::Man(args) => return man::exec(args),
+        _ => {}
     }
     let sandbox = matches!(&command, Command::Setup(a) if a.sandbox);
     let mut ctx = Context::new(cli.global, sandbox)?;
@@ -33,6 +44,11 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Logout => logout::exec(&mut ctx),
         Command::ShellInit(args) => shell_init::exec(&ctx, &args),
         Command::Doctor => doctor::exec(&mut ctx),
-        Command::Emulator(_) => unreachable!("handled above"),
+        Command::Emulator(_) | Command::Completions(_) | Command::Man(_) => {
+            unreachable!("handled above")
+        }
+        Command::Usage(args) => usage::exec(&mut ctx, &args),
+        Command::Gateway(args) => gateway::exec(&mut ctx, &args),
+        Command::Route(args) => route::exec(&mut ctx, &args),
     }
 }
