@@ -191,6 +191,15 @@ pub struct SetupArgs {
     /// Run everything against the embedded Cloudflare emulator with throwaway storage
     #[arg(long)]
     pub sandbox: bool,
+
+    /// Which token to store: `minimal` mints one with only AI Gateway Run and Read (default when
+    /// the given token may create tokens); `as-given` stores the token you gave
+    #[arg(long, value_enum, value_name = "SCOPE")]
+    pub token_scope: Option<crate::tokens::TokenScopeArg>,
+
+    /// Expiry of a minted token, e.g. 90d, 12h, 4w
+    #[arg(long, value_name = "DURATION", value_parser = crate::tokens::duration::parse)]
+    pub token_expires: Option<chrono::Duration>,
 }
 
 #[derive(Debug, Clone, Default, Args)]

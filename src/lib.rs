@@ -16,6 +16,7 @@
 //! - [`files`]: atomic writes, backups and undo for every file aigate changes.
 //! - [`prompt`]: the prompter (dialoguer on a terminal, refusal when non-interactive).
 //! - [`state`]: aigate's own non-secret profile state.
+//! - [`tokens`]: least privilege: the Run-only tokens aigate mints, stores, rolls and revokes.
 //! - [`ui`]: human output on stderr, `--json` on stdout, spinners.
 
 pub mod cli;
@@ -35,6 +36,7 @@ pub mod report;
 pub mod secret;
 pub mod secrets;
 pub mod state;
+pub mod tokens;
 pub mod ui;
 pub mod wizard;
 

@@ -324,7 +324,7 @@ impl Client {
     /// GETs every page of a listing. Stops at `total_count` / `total_pages` when the server
     /// sends them, otherwise at the first short or empty page; a page with nothing new (a
     /// server ignoring `page`) also ends it.
-    async fn get_all<T: DeserializeOwned>(
+    pub(super) async fn get_all<T: DeserializeOwned>(
         &self,
         path: &str,
         per_page: u32,

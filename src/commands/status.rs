@@ -146,6 +146,13 @@ pub fn exec(ctx: &mut Context) -> anyhow::Result<i32> {
             .unwrap_or_default()
     ));
     ui.out(&format!(
+        "Token kind       {}",
+        crate::tokens::describe::kind_line(profile.stored_token.as_ref())
+    ));
+    if let Some(n) = crate::tokens::describe::notice(profile.stored_token.as_ref()) {
+        ui.note(n);
+    }
+    ui.out(&format!(
         "OpenCode config  {} ({})",
         profile.opencode_config.display(),
         if config_ok {
@@ -175,6 +182,7 @@ pub fn exec(ctx: &mut Context) -> anyhow::Result<i32> {
             "token_masked": masked,
             "token_expires_on": expires,
             "token_delivery": profile.token_delivery,
+            "stored_token": profile.stored_token,
             "opencode_config": profile.opencode_config,
             "opencode_config_matches": config_ok,
             "auth_json": auth_state,
