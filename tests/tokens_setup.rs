@@ -159,6 +159,13 @@ fn a_token_that_cannot_create_tokens_is_stored_as_given_with_a_notice() {
     let st = w.run(&mut cmd);
     let sj = st.json();
     assert_eq!(sj["stored_token"]["kind"], "as-given", "{sj}");
+    let scope = sj["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "token.scope")
+        .expect("a token.scope check");
+    assert_eq!(scope["status"], "warn", "{scope}");
     let mut cmd = w.aigate();
     cmd.args(["status"]);
     let human = w.run(&mut cmd);

@@ -257,6 +257,8 @@ pub struct RecordedRequest {
     pub status: u16,
     pub via_tls: bool,
     pub at: Instant,
+    /// Which TCP connection carried it (1 = the first the emulator accepted).
+    pub connection: usize,
 }
 
 impl RecordedRequest {
@@ -305,6 +307,7 @@ impl Emulator {
             state: Mutex::new(st),
             tls,
             shutdown,
+            connections: Default::default(),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
@@ -449,6 +452,18 @@ impl Emulator {
 
     pub fn clear_requests(&self) {
         self.state().requests.clear();
+    }
+
+    /// Delay every answer by `d` (a network round trip), or stop delaying with `None`.
+    pub fn set_latency(&self, d: Option<Duration>) {
+        self.state().latency = d;
+    }
+
+    /// How many TCP connections the emulator has accepted since it started.
+    pub fn connections(&self) -> usize {
+        self.shared
+            .connections
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 }
 

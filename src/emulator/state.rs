@@ -103,6 +103,8 @@ pub struct State {
     pub models: Vec<String>,
     pub faults: Vec<Armed>,
     pub requests: Vec<RecordedRequest>,
+    /// Added before every answer (see [`crate::emulator::Emulator::set_latency`]).
+    pub latency: Option<std::time::Duration>,
     /// token id → request instants in the current rate-limit window.
     pub rate: HashMap<String, VecDeque<Instant>>,
 }
@@ -144,6 +146,7 @@ pub fn new_gateway(id: &str, authentication: bool, now: &str) -> Value {
         "rate_limiting_technique": "fixed",
         "authentication": authentication,
         "is_default": id == "default",
+        "log_classification": false,
         "log_management": null,
         "log_management_strategy": null,
         "logpush": false,
