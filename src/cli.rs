@@ -80,7 +80,7 @@ pub enum Command {
     /// Run a command with CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID, CLOUDFLARE_GATEWAY_ID set
     Run(RunArgs),
     /// Remove the profile's token from every place aigate put it
-    Logout,
+    Logout(LogoutArgs),
     /// Print a shell snippet that makes plain `opencode` go through `aigate run`
     ShellInit(ShellInitArgs),
     /// Everything `status` checks, plus the installed clients; exit 1 on any failure
@@ -208,6 +208,22 @@ pub struct SetupArgs {
 pub struct RotateArgs {
     /// Read the new token from standard input
     #[arg(long)]
+    pub token_stdin: bool,
+
+    /// Never prompt
+    #[arg(long)]
+    pub non_interactive: bool,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct LogoutArgs {
+    /// Also delete the token aigate minted at Cloudflare (needs an admin token once, on
+    /// standard input or a prompt)
+    #[arg(long)]
+    pub revoke: bool,
+
+    /// Read the admin token for --revoke from standard input
+    #[arg(long, requires = "revoke")]
     pub token_stdin: bool,
 
     /// Never prompt

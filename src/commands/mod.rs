@@ -30,7 +30,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Models => models::exec(&mut ctx),
         Command::Test(args) => test::exec(&mut ctx, &args),
         Command::Run(args) => run::exec(&mut ctx, &args),
-        Command::Logout => logout::exec(&mut ctx),
+        Command::Logout(args) => logout::exec(&mut ctx, &args),
         Command::ShellInit(args) => shell_init::exec(&ctx, &args),
         Command::Doctor => doctor::exec(&mut ctx),
         Command::Emulator(_) => unreachable!("handled above"),
