@@ -88,6 +88,55 @@ pub enum Command {
     /// Serve the Cloudflare emulator on 127.0.0.1 (for development and tests)
     #[command(hide = true)]
     Emulator(EmulatorArgs),
+    /// A team's shared setup (aigate.toml) and the tokens aigate mints for each person
+    Team(TeamArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TeamArgs {
+    #[command(subcommand)]
+    pub command: TeamCommand,
+}
+
+/// How the team commands get the admin token they use once.
+#[derive(Debug, Clone, Default, Args)]
+pub struct AdminTokenArgs {
+    /// Read the admin token (with "Account API Tokens Write") from standard input
+    #[arg(long)]
+    pub token_stdin: bool,
+
+    /// Never prompt
+    #[arg(long)]
+    pub non_interactive: bool,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum TeamCommand {
+    /// Write aigate.toml at the repository root from the current profile (no secrets)
+    Init,
+    /// Mint a Run-only token for one person and print it once, with the command they run
+    Invite {
+        /// Who the token is for (letters, digits, '-', '_', '.', '@')
+        #[arg(value_parser = crate::team::invite::parse_person)]
+        name: String,
+        /// Expiry of the token, e.g. 30d, 12h, 4w
+        #[arg(long, value_name = "DURATION", value_parser = crate::tokens::duration::parse)]
+        expires: Option<chrono::Duration>,
+        #[command(flatten)]
+        admin: AdminTokenArgs,
+    },
+    /// The tokens aigate minted for this account (by their name prefix)
+    List {
+        #[command(flatten)]
+        admin: AdminTokenArgs,
+    },
+    /// Delete the tokens aigate minted for one person
+    Revoke {
+        #[arg(value_parser = crate::team::invite::parse_person)]
+        name: String,
+        #[command(flatten)]
+        admin: AdminTokenArgs,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -20,6 +20,7 @@
 //! - [`prompt`]: the prompter (dialoguer on a terminal, refusal when non-interactive).
 //! - [`state`]: aigate's own non-secret profile state.
 //! - [`tokens`]: least privilege: the Run-only tokens aigate mints, stores, rolls and revokes.
+//! - [`team`]: `aigate.toml` (a team's shared setup answers) and `team init/invite/list/revoke`.
 //! - [`ui`]: human output on stderr, `--json` on stdout, spinners.
 
 pub mod agents;
@@ -44,6 +45,7 @@ pub mod report;
 pub mod secret;
 pub mod secrets;
 pub mod state;
+pub mod team;
 pub mod tokens;
 pub mod ui;
 pub mod wizard;

@@ -10,6 +10,7 @@ pub mod run;
 pub mod setup;
 pub mod shell_init;
 pub mod status;
+pub mod team;
 pub mod test;
 
 use crate::cli::{Cli, Command, SetupArgs};
@@ -33,6 +34,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Logout(args) => logout::exec(&mut ctx, &args),
         Command::ShellInit(args) => shell_init::exec(&ctx, &args),
         Command::Doctor => doctor::exec(&mut ctx),
+        Command::Team(args) => team::exec(&mut ctx, &args),
         Command::Emulator(_) => unreachable!("handled above"),
     }
 }

@@ -17,6 +17,16 @@ pub fn exec(ctx: &mut Context, args: &SetupArgs) -> anyhow::Result<i32> {
             s.dir.display()
         ));
     }
+    // Inside a repository with an aigate.toml, its answers fill in the flags.
+    let team = crate::team::setup::find(ctx)?;
+    let team_args;
+    let args = match &team {
+        Some((path, t)) => {
+            team_args = crate::team::setup::answers(ctx, path, t, args)?;
+            &team_args
+        }
+        None => args,
+    };
     let mut prompter = prompt::for_run(args.non_interactive);
     let sandbox_args;
     let args = if ctx.sandbox.is_some() && !prompter.interactive() {
@@ -27,7 +37,10 @@ pub fn exec(ctx: &mut Context, args: &SetupArgs) -> anyhow::Result<i32> {
     } else {
         args
     };
-    let mut plan = gather::gather(ctx, args, prompter.as_mut())?;
+    let mut plan = gather::gather(ctx, args, prompter.as_mut()).map_err(|e| match &team {
+        Some((path, t)) => crate::team::setup::refusal(path, t, e),
+        None => e,
+    })?;
 
     ctx.ui.heading(if args.dry_run {
         "Plan (dry run: nothing will be changed)"
