@@ -42,23 +42,36 @@ pub fn answers(
     };
     let mut a = args.clone();
     if let Some(g) = &a.account_id {
-        clash("--account-id", g, "account_id", &team.account_id)?;
+        clash("--account-id", g.as_ref(), "account_id", &team.account_id)?;
     }
     if let Some(g) = &a.gateway {
-        clash("--gateway", g, "gateway_id", &team.gateway_id)?;
+        clash("--gateway", g.as_ref(), "gateway_id", &team.gateway_id)?;
     }
-    a.account_id = Some(team.account_id.clone());
-    a.gateway = Some(team.gateway_id.clone());
+    let typed = |key: &str, e: String| -> anyhow::Error {
+        Failure::usage(format!("{}: `{key}`: {e}", path.display())).into()
+    };
+    a.account_id = Some(
+        team.account_id
+            .parse()
+            .map_err(|e| typed("account_id", e))?,
+    );
+    a.gateway = Some(
+        team.gateway_id
+            .parse()
+            .map_err(|e| typed("gateway_id", e))?,
+    );
     a.billing.get_or_insert(match team.billing {
         Billing::Unified => BillingArg::Unified,
         Billing::Byok => BillingArg::Byok,
     });
-    a.model.get_or_insert_with(|| team.model.clone());
-    if let Some(s) = &team.small_model {
-        a.small_model.get_or_insert_with(|| s.clone());
+    if a.model.is_none() {
+        a.model = Some(team.model.parse().map_err(|e| typed("model", e))?);
+    }
+    if let (None, Some(s)) = (&a.small_model, &team.small_model) {
+        a.small_model = Some(s.parse().map_err(|e| typed("small_model", e))?);
     }
     if let Some(m) = &a.model {
-        let provider = m.split('/').next().unwrap_or_default();
+        let provider = m.as_ref().split('/').next().unwrap_or_default();
         if !team.allowed_providers.is_empty()
             && !team.allowed_providers.iter().any(|p| p == provider)
         {
