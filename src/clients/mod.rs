@@ -216,3 +216,21 @@ pub(crate) fn program_name(program: &std::ffi::OsStr) -> Option<String> {
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
 }
+
+/// Start detecting the installed OpenCode for this run (in the background: call this before
+/// the run's network work and [`detect::Detector::wait`] after it).
+pub fn start_detection(ctx: &crate::context::Context) -> detect::Detector {
+    detect::Detector::start(
+        &ctx.rt,
+        detect::Input::new(&ctx.env, ctx.global.opencode_version),
+    )
+}
+
+/// The parts of the run an adapter may use.
+pub fn run_parts(ctx: &crate::context::Context) -> RunParts {
+    RunParts {
+        env: ctx.env.clone(),
+        rt: ctx.rt.handle().clone(),
+        profile: ctx.profile_name().to_string(),
+    }
+}

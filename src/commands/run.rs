@@ -7,10 +7,25 @@ use crate::exit::{Failure, Kind};
 
 pub fn exec(ctx: &mut Context, args: &RunArgs) -> anyhow::Result<i32> {
     let profile = ctx.require_profile()?;
+    let detector = crate::clients::start_detection(ctx);
     let (token, _) = ctx.token_for(&profile)?;
     let (program, rest) = args.command.split_first().expect("clap requires a command");
+    // A recognised client may need more than the variables (OpenCode 2: --standalone).
+    let client = crate::clients::opencode(&detector.wait(&ctx.rt), &crate::clients::run_parts(ctx));
+    let plan = if client.runs_as(program) {
+        client.prepare_run(rest)
+    } else {
+        crate::clients::RunPlan {
+            args: rest.to_vec(),
+            ..Default::default()
+        }
+    };
+    if let Some(note) = &plan.note {
+        ctx.ui.note(note);
+    }
     let mut cmd = std::process::Command::new(program);
-    cmd.args(rest)
+    cmd.args(&plan.args)
+        .envs(plan.env.iter().map(|(k, v)| (k, v)))
         .env("CLOUDFLARE_API_TOKEN", token.expose())
         .env("CLOUDFLARE_ACCOUNT_ID", &profile.account_id)
         .env("CLOUDFLARE_GATEWAY_ID", &profile.gateway_id);

@@ -69,12 +69,13 @@ pub fn exec(ctx: &mut Context, args: &SetupArgs) -> anyhow::Result<i32> {
         ctx.ui.heading("Checking the gateway");
         let list = finish::list_models(ctx, &client, &plan.account.id, &plan.gateway_id)?;
         models_count = list.models.len();
-        match finish::test_prompt(
+        match finish::test_prompt_on(
             ctx,
             &client,
             &plan.account.id,
             &plan.gateway_id,
             &plan.model,
+            &plan.client.test_route(&plan.model),
             finish::TEST_PROMPT,
         ) {
             Ok(o) => {

@@ -11,6 +11,7 @@ pub fn exec(ctx: &mut Context) -> anyhow::Result<i32> {
     let name = ctx.profile_name().to_string();
     let pf = profile_flag(&name);
     let mut problems: Vec<(String, String)> = vec![];
+    let detector = crate::clients::start_detection(ctx);
 
     let token = ctx.token_for(&profile);
     let (token_status, token_source, masked, expires) = match &token {
@@ -85,30 +86,30 @@ pub fn exec(ctx: &mut Context) -> anyhow::Result<i32> {
             format!("aigate{pf} setup"),
         ));
     }
-    let mut auth_state = serde_json::Value::Null;
-    if profile.token_delivery == TokenDelivery::OpencodeAuth
-        && let Some(path) = &profile.auth_json
-    {
-        let entry = opencode::read_auth_entry(path)?;
-        let matches = match (&entry, &token) {
-            (Some(e), Ok((t, _))) => {
-                e.key.same_as(t)
-                    && e.account_id.as_deref() == Some(profile.account_id.as_str())
-                    && e.gateway_id.as_deref() == Some(profile.gateway_id.as_str())
-            }
-            _ => false,
-        };
-        if !matches {
-            problems.push((
-                format!(
-                    "OpenCode's auth.json ({}) does not hold this profile's token and ids",
-                    path.display()
-                ),
-                format!("aigate{pf} setup"),
-            ));
+    // The installed client's own checks (version, its copy of the token, V2's service).
+    let detection = detector.wait(&ctx.rt);
+    let adapter = crate::clients::opencode(&detection, &crate::clients::run_parts(ctx));
+    let checks = adapter.checks(&crate::clients::CheckInput {
+        profile: &profile,
+        profile_name: &name,
+        token: token.as_ref().ok().map(|(t, _)| t),
+    });
+    let mut warnings: Vec<(String, String)> = vec![];
+    for c in &checks {
+        let entry = (c.message.clone(), c.fix.clone().unwrap_or_default());
+        match c.level {
+            crate::clients::Level::Fail => problems.push(entry),
+            crate::clients::Level::Warn => warnings.push(entry),
+            crate::clients::Level::Ok => {}
         }
-        auth_state = json!({"path": path, "matches": matches});
     }
+    let auth_state = match (&profile.token_delivery, &profile.auth_json) {
+        (TokenDelivery::OpencodeAuth, Some(path)) => json!({
+            "path": path,
+            "matches": !checks.iter().any(|c| c.name == "opencode.credential" && c.level != crate::clients::Level::Ok),
+        }),
+        _ => serde_json::Value::Null,
+    };
 
     let ui = &ctx.ui;
     ui.out(&format!("Profile          {name}"));
@@ -157,6 +158,23 @@ pub fn exec(ctx: &mut Context) -> anyhow::Result<i32> {
     if let Some(p) = &profile.auth_json {
         ui.out(&format!("OpenCode auth    {}", p.display()));
     }
+    ui.out(&format!(
+        "OpenCode         {}{}",
+        detection.opencode.describe(),
+        detection
+            .opencode
+            .path
+            .as_ref()
+            .map(|p| format!(" at {}", p.display()))
+            .unwrap_or_default()
+    ));
+    if let crate::clients::ServiceState::Running { url, version, .. } = &detection.service {
+        ui.out(&format!("OpenCode service {version} running at {url}"));
+    }
+    for (warning, fix) in &warnings {
+        ui.warn(warning);
+        ui.hint(fix);
+    }
     for (problem, fix) in &problems {
         ui.error(problem);
         ui.hint(&format!("run `{fix}`"));
@@ -178,6 +196,16 @@ pub fn exec(ctx: &mut Context) -> anyhow::Result<i32> {
             "opencode_config": profile.opencode_config,
             "opencode_config_matches": config_ok,
             "auth_json": auth_state,
+            "opencode": {
+                "client": adapter.id(),
+                "path": detection.opencode.path,
+                "version": detection.opencode.version,
+                "major": detection.opencode.major(),
+                "source": detection.opencode.source,
+                "service": detection.service,
+            },
+            "checks": checks,
+            "warnings": warnings.iter().map(|(p, f)| json!({"problem": p, "fix": f})).collect::<Vec<_>>(),
             "problems": problems.iter().map(|(p, f)| json!({"problem": p, "fix": f})).collect::<Vec<_>>(),
         }));
     }

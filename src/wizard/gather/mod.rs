@@ -32,6 +32,8 @@ pub struct Answers {
     pub gw: gateway::GatewayChoice,
     pub billing: crate::wizard::plan::BillingPlan,
     pub models: model::ModelChoice,
+    /// The installed OpenCode (detected while steps 1-5 ran).
+    pub detection: crate::clients::Detection,
 }
 
 pub fn gather(
@@ -54,6 +56,8 @@ pub fn gather(
         previous: previous.as_ref(),
     };
 
+    // Which OpenCode is installed: found in the background while the network steps run.
+    let detector = crate::clients::start_detection(ctx);
     ctx.ui.heading("1. Cloudflare API token");
     let tok = token::step(q)?;
     let client = ctx.client(tok.token.clone())?;
@@ -71,6 +75,7 @@ pub fn gather(
     let models = model::step(q, &client, &account, &gw, &billing)?;
 
     ctx.ui.heading("6. Token storage and OpenCode");
+    let detection = detector.wait(&ctx.rt);
     output::step(
         q,
         state.clone(),
@@ -80,6 +85,7 @@ pub fn gather(
             gw,
             billing,
             models,
+            detection,
         },
     )
 }
