@@ -20,6 +20,7 @@
 //! - [`state`]: aigate's own non-secret profile state.
 //! - [`ui`]: human output on stderr, `--json` on stdout, spinners.
 
+pub mod checks;
 pub mod cli;
 pub mod clients;
 pub mod cloudflare;
@@ -27,11 +28,13 @@ pub mod commands;
 pub mod context;
 pub mod domain;
 pub mod emulator;
+pub mod env;
 pub mod error;
 pub mod exit;
 pub mod files;
 pub mod interrupt;
 pub mod opencode;
+pub mod ops;
 pub mod paths;
 pub mod prompt;
 pub mod report;
