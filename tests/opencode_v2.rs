@@ -35,6 +35,7 @@ fn stand_in_dir() -> PathBuf {
 struct V2World {
     w: World,
     path: std::ffi::OsString,
+    service: Option<std::process::Child>,
 }
 
 impl V2World {
@@ -44,7 +45,11 @@ impl V2World {
         dirs.extend(["/usr/local/bin", "/usr/bin", "/bin"].map(PathBuf::from));
         let path = std::env::join_paths(dirs).unwrap();
         std::fs::create_dir_all(w.root.path().join("state")).unwrap();
-        V2World { w, path }
+        V2World {
+            w,
+            path,
+            service: None,
+        }
     }
 
     fn state_dir(&self) -> PathBuf {
@@ -96,8 +101,8 @@ impl V2World {
     }
 
     /// Start the fake V2 background service the way a V2 client would, and wait for it.
-    fn start_service(&self) {
-        std::process::Command::new(stand_in_dir().join("opencode"))
+    fn start_service(&mut self) {
+        let child = std::process::Command::new(stand_in_dir().join("opencode"))
             .args(["serve", "--service"])
             .env_clear()
             .env("PATH", &self.path)
@@ -107,6 +112,7 @@ impl V2World {
             .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();
+        self.service = Some(child);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
         while !self.state_dir().join("service.json").exists() {
             assert!(
@@ -120,6 +126,10 @@ impl V2World {
 
 impl Drop for V2World {
     fn drop(&mut self) {
+        if let Some(mut c) = self.service.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
         if let Ok(b) = std::fs::read(self.state_dir().join("service.json"))
             && let Ok(v) = serde_json::from_slice::<Value>(&b)
             && let Some(pid) = v["pid"].as_u64()
@@ -346,7 +356,7 @@ fn opencode_auth_on_v2_stores_rotates_and_removes_through_its_server() {
 
 #[test]
 fn status_and_doctor_warn_when_a_v2_service_runs_without_the_token() {
-    let v = V2World::new(Some(&stand_in_dir()));
+    let mut v = V2World::new(Some(&stand_in_dir()));
     v.setup(TOKEN, &[]).assert_code(0);
     v.start_service();
 

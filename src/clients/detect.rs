@@ -210,7 +210,8 @@ pub fn installation(input: &Input) -> Installation {
             forced: input.forced,
         };
     }
-    let answer = version_output(&path, Duration::from_secs(10));
+    // Generous: a cold start of the Node-wrapped binary on a loaded machine takes seconds.
+    let answer = version_output(&path, Duration::from_secs(30));
     let version = answer.as_deref().and_then(parse_version);
     Installation {
         source: if version.is_some() {
