@@ -50,7 +50,7 @@ pub struct RunPlan {
     /// such as OpenCode 2's `--standalone`).
     pub args: Vec<OsString>,
     /// Non-secret variables to set.
-    pub env: Vec<(String, String)>,
+    pub env: Vec<(&'static str, String)>,
     /// Said once on stderr before the client starts.
     pub note: Option<String>,
 }
