@@ -166,7 +166,11 @@ impl ClientAdapter for OpencodeV2 {
     }
 
     fn plan_config(&self, target: &ConfigTarget<'_>) -> anyhow::Result<ConfigPlan> {
-        plan_opencode_config(target)
+        // V1's shape, plus V2's own picker limit for BYOK (see `opencode::v2_config`).
+        let mut plan = plan_opencode_config(target)?;
+        crate::opencode::v2_config::apply_v2_limits(&mut plan.merge, target.inputs)?;
+        plan.change.after = Some(plan.merge.text.clone().into_bytes());
+        Ok(plan)
     }
 
     fn prepare_run(&self, args: &[OsString]) -> RunPlan {
