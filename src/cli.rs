@@ -91,6 +91,11 @@ pub struct GlobalArgs {
     /// AI Gateway data-plane base URL ({base}/{account}/{gateway}/...)
     #[arg(long, global = true, env = "AIGATE_GATEWAY_URL", default_value = DEFAULT_GATEWAY_URL, value_name = "URL", help_heading = ENDPOINTS)]
     pub gateway_url: String,
+
+    /// Treat the installed OpenCode as major version 1 or 2 instead of running `opencode --version`
+    #[arg(long, global = true, env = "AIGATE_OPENCODE_VERSION", value_name = "1|2",
+          value_parser = clap::value_parser!(u8).range(1..=2))]
+    pub opencode_version: Option<u8>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -353,6 +358,21 @@ pub struct TestArgs {
     /// The prompt to send
     #[arg(long, value_name = "TEXT")]
     pub prompt: Option<String>,
+
+    /// Test the route of this client instead of the installed OpenCode's
+    #[arg(long, value_enum, value_name = "CLIENT")]
+    pub client: Option<TestClientArg>,
+}
+
+/// The clients whose request route `aigate test --client` can take on purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TestClientArg {
+    /// OpenCode 1.x: Responses for openai/, Messages for anthropic/, the REST route otherwise
+    #[value(name = "opencode-v1")]
+    OpencodeV1,
+    /// OpenCode 2.x: the Universal endpoint, one compat chat/completions step for every model
+    #[value(name = "opencode-v2")]
+    OpencodeV2,
 }
 
 #[derive(Debug, Clone, Args)]
