@@ -6,9 +6,8 @@ use crate::cli::RotateArgs;
 use crate::context::{Context, env_token, profile_flag, read_token_stdin};
 use crate::domain::TokenDelivery;
 use crate::exit::{Failure, Kind};
-use crate::files::Transaction;
 use crate::interrupt::{self, Critical};
-use crate::{Secret, opencode, prompt};
+use crate::{opencode, prompt};
 use anyhow::Context as _;
 use serde_json::json;
 
@@ -89,23 +88,14 @@ pub fn exec(ctx: &mut Context, args: &RotateArgs) -> anyhow::Result<i32> {
         _ => None,
     };
     let _critical = Critical::enter();
-    interrupt::checkpoint()?;
-    store
-        .set(&name, &new)
-        .with_context(|| format!("could not store the new token; {keep}"))?;
-    let restore = |old: &Option<Secret>| match old {
-        Some(t) => store.set(&name, t),
-        None => store.delete(&name).map(|_| ()),
-    };
-    if let Some(change) = &auth_change {
-        let mut txn = Transaction::new();
-        if let Err(e) = interrupt::checkpoint().and_then(|_| txn.apply(change)) {
-            let _ = txn.rollback();
-            restore(&old).context("could not put the old token back")?;
-            return Err(e.context(format!("could not update OpenCode's auth.json; {keep}")));
-        }
-        txn.commit();
-    }
+    crate::commit::commit(&crate::commit::Unit {
+        store: store.as_ref(),
+        profile: &name,
+        token: Some(&new),
+        changes: auth_change.iter().collect(),
+    })
+    .context("the token was not replaced")?;
+    interrupt::saved(&format!("the new token was stored in {}", store.describe()));
     ctx.ui
         .ok(&format!("Token replaced in {}", store.describe()));
     if let Some(c) = &auth_change {

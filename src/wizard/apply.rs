@@ -1,11 +1,11 @@
 //! Carry out a [`Plan`]. Remote changes first (create the gateway, store provider keys), so a
-//! refusal from Cloudflare leaves the disk untouched; then the local changes as one unit:
-//! the keychain and every file, rolled back together on any error or Ctrl-C.
+//! refusal from Cloudflare leaves the disk untouched; then the local changes as one
+//! [`commit`] unit: the keychain and every file, rolled back together on any error or Ctrl-C.
 
 use super::plan::{BillingPlan, GatewayAction, Plan};
 use crate::cloudflare::{Client, NewGateway};
+use crate::commit;
 use crate::context::Context;
-use crate::files::Transaction;
 use crate::interrupt::{self, Critical};
 
 pub struct Applied {
@@ -88,54 +88,28 @@ fn remote(ctx: &Context, client: &Client, plan: &Plan) -> anyhow::Result<()> {
 
 fn local(ctx: &Context, plan: &Plan) -> anyhow::Result<Applied> {
     let _critical = Critical::enter();
-    interrupt::checkpoint()?;
-    let profile = &plan.profile;
-
-    // The keychain first, remembering what it held so it can be put back.
-    let previous_token = if plan.token_already_stored {
-        None
-    } else {
-        let old = plan.store.get(profile).ok().flatten();
-        plan.store.set(profile, &plan.token)?;
-        Some(old)
+    let unit = commit::Unit {
+        store: plan.store.as_ref(),
+        profile: &plan.profile,
+        token: (!plan.token_already_stored).then_some(&plan.token),
+        changes: [
+            Some(&plan.config_change),
+            plan.auth_change.as_ref(),
+            Some(&plan.state_change),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
     };
-    let restore_token = || {
-        if let Some(old) = &previous_token {
-            let _ = match old {
-                Some(t) => plan.store.set(profile, t),
-                None => plan.store.delete(profile).map(|_| ()),
-            };
-        }
-    };
-
-    let mut txn = Transaction::new();
-    let changes = [
-        Some(&plan.config_change),
-        plan.auth_change.as_ref(),
-        Some(&plan.state_change),
-    ];
-    let mut written = vec![];
-    for change in changes.into_iter().flatten() {
-        let step = interrupt::checkpoint().and_then(|_| txn.apply(change));
-        if let Err(e) = step {
-            let rolled = txn.rollback();
-            restore_token();
-            if let Err(r) = rolled {
-                ctx.ui.error(&format!("could not undo every change: {r:#}"));
-            }
-            return Err(e);
-        }
-        if !change.is_noop() {
-            written.push(change.path.clone());
-        }
-    }
-    if let Err(e) = interrupt::checkpoint() {
-        let _ = txn.rollback();
-        restore_token();
-        return Err(e);
-    }
-    let backups = txn.commit();
-    if previous_token.is_some() {
+    let done = commit::commit(&unit)?;
+    interrupt::saved(&format!(
+        "setup of profile '{}' was saved (token in {}, {})",
+        plan.profile,
+        plan.store.describe(),
+        plan.config_change.path.display()
+    ));
+    let backups = done.backups;
+    if done.token_stored {
         ctx.ui
             .ok(&format!("Token stored in {}", plan.store.describe()));
     } else {
@@ -160,6 +134,6 @@ fn local(ctx: &Context, plan: &Plan) -> anyhow::Result<Applied> {
     }
     Ok(Applied {
         backups,
-        files_written: written,
+        files_written: done.files_written,
     })
 }
