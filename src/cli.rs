@@ -191,6 +191,10 @@ pub struct SetupArgs {
     /// Run everything against the embedded Cloudflare emulator with throwaway storage
     #[arg(long)]
     pub sandbox: bool,
+
+    /// Keep the sandbox's throwaway directory at exit (it is removed otherwise)
+    #[arg(long, requires = "sandbox")]
+    pub keep_sandbox: bool,
 }
 
 #[derive(Debug, Clone, Default, Args)]

@@ -27,10 +27,21 @@ pub struct Context {
     pool: std::sync::OnceLock<Client>,
 }
 
-/// The embedded emulator and the throwaway directory a `--sandbox` run writes into.
+/// The embedded emulator and the throwaway directory a `--sandbox` run writes into. The
+/// directory is removed when the run ends (also on Ctrl-C), unless it is to be kept.
 pub struct Sandbox {
     pub emulator: Emulator,
     pub dir: PathBuf,
+    pub keep: bool,
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+        interrupt::forget_on_exit(&self.dir);
+    }
 }
 
 impl Context {
@@ -67,7 +78,12 @@ impl Context {
                 cwd: dir.clone(),
             };
             state_path = dir.join("config").join("aigate").join(state::FILE_NAME);
-            Some(Sandbox { emulator, dir })
+            interrupt::remove_on_exit(&dir);
+            Some(Sandbox {
+                emulator,
+                dir,
+                keep: false,
+            })
         } else {
             None
         };
@@ -81,6 +97,16 @@ impl Context {
             sandbox,
             pool: std::sync::OnceLock::new(),
         })
+    }
+
+    /// `--keep-sandbox`: leave the sandbox's directory in place at exit.
+    pub fn keep_sandbox(&mut self, keep: bool) {
+        if let Some(s) = self.sandbox.as_mut() {
+            s.keep = keep;
+            if keep {
+                interrupt::forget_on_exit(&s.dir);
+            }
+        }
     }
 
     pub fn profile_name(&self) -> &str {

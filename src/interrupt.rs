@@ -10,6 +10,35 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 static CRITICAL: AtomicUsize = AtomicUsize::new(0);
 static REQUESTED: AtomicBool = AtomicBool::new(false);
+/// Throwaway directories to remove if Ctrl-C ends the run (the sandbox's).
+static REMOVE_ON_EXIT: Mutex<Vec<std::path::PathBuf>> = Mutex::new(Vec::new());
+
+/// Remove `dir` if the run is interrupted.
+pub fn remove_on_exit(dir: &std::path::Path) {
+    REMOVE_ON_EXIT
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(dir.to_path_buf());
+}
+
+/// No longer remove `dir` on interrupt (kept, or already removed).
+pub fn forget_on_exit(dir: &std::path::Path) {
+    REMOVE_ON_EXIT
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .retain(|d| d != dir);
+}
+
+fn remove_throwaway_dirs() {
+    for d in REMOVE_ON_EXIT
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .drain(..)
+    {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}
+
 /// What is already saved for good, said when Ctrl-C ends the run later.
 static SAVED: Mutex<Option<String>> = Mutex::new(None);
 
@@ -30,6 +59,7 @@ pub fn install(rt: &tokio::runtime::Runtime) {
                 REQUESTED.store(true, Ordering::SeqCst);
             } else {
                 restore_terminal();
+                remove_throwaway_dirs();
                 eprintln!("\n{}", outcome_message());
                 std::process::exit(crate::exit::INTERRUPTED);
             }

@@ -90,19 +90,28 @@ fn token_error(e: ApiError, source: TokenSource) -> anyhow::Error {
 fn obtain(q: &mut Ask<'_>) -> anyhow::Result<(Secret, TokenSource)> {
     let (ctx, args, previous) = (q.ctx, q.args, q.previous);
     let prompter = &mut *q.prompter;
-    if args.token_stdin {
-        return Ok((read_token_stdin()?, TokenSource::Stdin));
-    }
-    if let Some(t) = env_token() {
-        return Ok((t, TokenSource::EnvVar));
-    }
     if ctx.sandbox.is_some() {
+        // The sandbox never uses a real token: not from stdin, the environment or a store.
+        if args.token_stdin {
+            ctx.ui
+                .note("Sandbox: --token-stdin is ignored (standard input is not read).");
+        }
+        if env_token().is_some() {
+            ctx.ui
+                .note("Sandbox: CLOUDFLARE_API_TOKEN is set and ignored.");
+        }
         ctx.ui
             .note("Sandbox: using the emulator's demo token (no real account needed).");
         return Ok((
             Secret::new(crate::emulator::sandbox::TOKEN),
             TokenSource::Sandbox,
         ));
+    }
+    if args.token_stdin {
+        return Ok((read_token_stdin()?, TokenSource::Stdin));
+    }
+    if let Some(t) = env_token() {
+        return Ok((t, TokenSource::EnvVar));
     }
     if let Some(p) = previous
         && let Ok(store) = ctx.store_of(p.token_store)
