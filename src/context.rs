@@ -243,7 +243,9 @@ pub fn profile_flag(name: &str) -> String {
 pub fn read_token_stdin() -> anyhow::Result<Secret> {
     use std::io::Read;
     let mut buf = String::new();
+    // Read a little more than any token can be, never megabytes.
     std::io::stdin()
+        .take(MAX_TOKEN_LEN as u64 + 3)
         .read_to_string(&mut buf)
         .map_err(|e| anyhow::anyhow!("cannot read the token from standard input: {e}"))?;
     let trimmed = buf
@@ -267,7 +269,45 @@ pub fn read_token_stdin() -> anyhow::Result<Secret> {
                 .into(),
         );
     }
-    Ok(Secret::new(token.to_string()))
+    let token = Secret::new(token.to_string());
+    check_token_shape(&token, "standard input")?;
+    Ok(token)
+}
+
+/// Longer than any Cloudflare API token (they are about 40 to 60 characters).
+pub const MAX_TOKEN_LEN: usize = 512;
+
+/// Refuses, locally and before any request, what cannot be a Cloudflare API token: too long,
+/// or holding whitespace, control or non-ASCII characters. Never quotes the value.
+pub fn check_token_shape(token: &Secret, from: &str) -> anyhow::Result<()> {
+    let t = token.expose();
+    let problem = if t.len() > MAX_TOKEN_LEN {
+        Some(format!(
+            "is {} bytes long; a Cloudflare API token is under {MAX_TOKEN_LEN}",
+            t.len()
+        ))
+    } else if let Some((i, _)) = t
+        .char_indices()
+        .find(|(_, c)| c.is_control() || c.is_whitespace() || !c.is_ascii())
+    {
+        Some(format!(
+            "has a control, space or non-ASCII character at position {}",
+            i + 1
+        ))
+    } else {
+        None
+    };
+    match problem {
+        None => Ok(()),
+        Some(p) => Err(Failure::usage(format!(
+            "the value from {from} is not a Cloudflare API token: it {p}"
+        ))
+        .with_hint(
+            "copy the token again from https://dash.cloudflare.com/profile/api-tokens (only the \
+             token itself, on one line)",
+        )
+        .into()),
+    }
 }
 
 /// The sandbox keeps its demo token in a throwaway file, and says so.

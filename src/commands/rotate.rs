@@ -26,6 +26,7 @@ pub fn exec(ctx: &mut Context, args: &RotateArgs) -> anyhow::Result<i32> {
         )?
     };
 
+    crate::context::check_token_shape(&new, "the new token's source")?;
     // 1. Verify the new token before touching anything.
     let keep = "the stored token was kept";
     let client = ctx.client(new.clone())?;
@@ -37,12 +38,9 @@ pub fn exec(ctx: &mut Context, args: &RotateArgs) -> anyhow::Result<i32> {
     let info = info.map_err(|e| {
         anyhow::Error::new(e).context(format!("the new token was not accepted; {keep}"))
     })?;
-    let (gateway, models) = ctx.rt.block_on(async {
-        tokio::join!(
-            client.get_gateway(&profile.account_id, &profile.gateway_id),
-            client.list_models(&profile.account_id, &profile.gateway_id)
-        )
-    });
+    let gateway = ctx
+        .rt
+        .block_on(client.get_gateway(&profile.account_id, &profile.gateway_id));
     let gateway = gateway.map_err(|e| {
         anyhow::Error::new(e).context(format!("the new token cannot read the gateway; {keep}"))
     })?;
@@ -59,9 +57,17 @@ pub fn exec(ctx: &mut Context, args: &RotateArgs) -> anyhow::Result<i32> {
         )
         .into());
     }
-    models.map_err(|e| {
-        anyhow::Error::new(e).context(format!("the new token cannot use the gateway; {keep}"))
-    })?;
+    // Reading the gateway is not enough: OpenCode needs the token to run prompts (finding:
+    // a token without Run used to replace a working one).
+    crate::wizard::permissions::require_run(
+        ctx,
+        &client,
+        &profile.account_id,
+        &profile.gateway_id,
+        &profile.model,
+        "the new token",
+        keep,
+    )?;
     ctx.ui.ok(&format!(
         "New token {} is valid{}",
         new.masked(),

@@ -15,6 +15,17 @@ pub struct Applied {
 
 pub fn apply(ctx: &Context, client: &Client, plan: &Plan) -> anyhow::Result<Applied> {
     remote(ctx, client, plan)?;
+    // Every permission the setup needs is proven before the machine is changed: Run needs a
+    // gateway that exists with authentication on, which `remote` has just ensured.
+    super::permissions::require_run(
+        ctx,
+        client,
+        &plan.account.id,
+        &plan.gateway_id,
+        &plan.model,
+        "the token",
+        "nothing was stored or written on this machine",
+    )?;
     local(ctx, plan)
 }
 
@@ -30,11 +41,14 @@ fn remote(ctx: &Context, client: &Client, plan: &Plan) -> anyhow::Result<()> {
                 client.create_gateway(account, &NewGateway::recommended(&plan.gateway_id)),
             );
             drop(spinner);
-            created?;
-            ctx.ui.ok(&format!(
-                "Created gateway '{}' (authentication on, logs on)",
-                plan.gateway_id
-            ));
+            match created {
+                Ok(_) => ctx.ui.ok(&format!(
+                    "Created gateway '{}' (authentication on, logs on)",
+                    plan.gateway_id
+                )),
+                Err(e) if e.code() == Some(7001) => lost_create_race(ctx, client, plan, e)?,
+                Err(e) => return Err(e.into()),
+            }
         }
         GatewayAction::EnableAuthentication(g) => {
             let mut g = g.clone();
@@ -84,6 +98,44 @@ fn remote(ctx: &Context, client: &Client, plan: &Plan) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Another run created the same gateway id between our look-up and our create: use it when
+/// it is equivalent (exists, authentication on), otherwise say what to do.
+fn lost_create_race(
+    ctx: &Context,
+    client: &Client,
+    plan: &Plan,
+    err: crate::cloudflare::ApiError,
+) -> anyhow::Result<()> {
+    let id = &plan.gateway_id;
+    let found = ctx.rt.block_on(client.get_gateway(&plan.account.id, id))?;
+    match found {
+        Some(g) if g.authentication == Some(true) => {
+            ctx.ui.ok(&format!(
+                "Gateway '{id}' was created a moment ago by another run; using it (authentication on)"
+            ));
+            Ok(())
+        }
+        Some(_) => Err(anyhow::Error::new(err).context(
+            crate::exit::Failure::new(
+                crate::exit::Kind::Other,
+                format!(
+                    "gateway '{id}' was created meanwhile by someone else, with authentication                      off; nothing was stored or written on this machine"
+                ),
+            )
+            .with_hint(format!(
+                "run `aigate setup --gateway {id}` again to use it (aigate turns authentication                  on), or pick another id"
+            )),
+        )),
+        None => Err(anyhow::Error::new(err).context(
+            crate::exit::Failure::new(
+                crate::exit::Kind::Other,
+                format!("Cloudflare says gateway '{id}' exists but does not show it"),
+            )
+            .with_hint("wait a moment and run `aigate setup` again, or pick another gateway id"),
+        )),
+    }
 }
 
 fn local(ctx: &Context, plan: &Plan) -> anyhow::Result<Applied> {

@@ -5,6 +5,7 @@
 pub mod apply;
 pub mod finish;
 pub mod gather;
+pub mod permissions;
 pub mod plan;
 
 pub use plan::Plan;

@@ -29,6 +29,7 @@ pub fn step<'c>(q: &mut Ask<'c>, store: &Store) -> anyhow::Result<(VerifiedToken
     let mut asked_again = false;
     for attempt in 1..=TOKEN_ATTEMPTS {
         let (token, source) = obtain(q, store, asked_again)?;
+        crate::context::check_token_shape(&token, source.describe())?;
         match verify(q, token, source) {
             Ok(done) => return Ok(done),
             Err(e) if retryable(q, &e, source) && attempt < TOKEN_ATTEMPTS => {
