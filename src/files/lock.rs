@@ -103,6 +103,8 @@ fn take(target: &Path, key: &Path, limit: Duration) -> Result<File> {
                     .with_context(|| format!("cannot lock {} for editing", target.display()));
             }
         }
+        // Ctrl-C while waiting: give up now (the caller rolls back what it did so far).
+        crate::interrupt::checkpoint()?;
         let waited = started.elapsed();
         if waited >= limit {
             return Err(crate::exit::Failure::new(
