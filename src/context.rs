@@ -49,6 +49,15 @@ impl Drop for Sandbox {
 impl Context {
     pub fn new(global: GlobalArgs, sandbox: bool) -> anyhow::Result<Context> {
         let vars = Vars::from_process();
+        // A value no token can have is refused (exit 2) before it is sent anywhere.
+        if !sandbox
+            && let Some(t) = &vars.cloudflare_api_token
+            && let Some(problem) = crate::domain::token_problem(t.expose())
+        {
+            return Err(Failure::usage(format!("CLOUDFLARE_API_TOKEN: {problem}"))
+                .with_hint("set CLOUDFLARE_API_TOKEN to the token itself, or unset it")
+                .into());
+        }
         let ui = Ui::new(
             global.json,
             global.no_color || vars.no_color,
@@ -230,24 +239,25 @@ pub fn env_token() -> Option<Secret> {
     Vars::from_process().cloudflare_api_token
 }
 
-/// ` --profile NAME` for hints, empty for the default profile.
-pub fn profile_flag(name: &str) -> String {
-    if name == "default" {
-        String::new()
-    } else {
-        format!(" --profile {name}")
-    }
-}
+pub use crate::domain::profile_flag;
 
-/// Read a token from stdin to EOF, trimming one trailing newline.
+/// Read a token from stdin to EOF, trimming one trailing newline. At most
+/// [`crate::domain::MAX_TOKEN_LEN`] bytes are accepted, without control characters or
+/// whitespace: anything else is refused (exit 2) before it is sent anywhere.
 pub fn read_token_stdin() -> anyhow::Result<Secret> {
     use std::io::Read;
-    let mut buf = String::new();
-    // Read a little more than any token can be, never megabytes.
+    let mut raw = Vec::new();
     std::io::stdin()
-        .take(MAX_TOKEN_LEN as u64 + 3)
-        .read_to_string(&mut buf)
+        .take(crate::domain::MAX_TOKEN_LEN as u64 + 3)
+        .read_to_end(&mut raw)
         .map_err(|e| anyhow::anyhow!("cannot read the token from standard input: {e}"))?;
+    let Ok(buf) = String::from_utf8(raw) else {
+        return Err(
+            Failure::usage("the token read from standard input is not text (UTF-8)")
+                .with_hint("pipe only the token itself")
+                .into(),
+        );
+    };
     let trimmed = buf
         .strip_suffix('\n')
         .map(|s| s.strip_suffix('\r').unwrap_or(s))
@@ -262,45 +272,24 @@ pub fn read_token_stdin() -> anyhow::Result<Secret> {
                 .into(),
         );
     }
-    if token.chars().any(char::is_whitespace) {
+    if let Some(problem) = crate::domain::token_problem(token) {
         return Err(
-            Failure::usage("the token read from standard input contains whitespace")
+            Failure::usage(format!("the token read from standard input: {problem}"))
                 .with_hint("pipe only the token itself")
                 .into(),
         );
     }
-    let token = Secret::new(token.to_string());
-    check_token_shape(&token, "standard input")?;
-    Ok(token)
+    Ok(Secret::new(token.to_string()))
 }
 
-/// Longer than any Cloudflare API token (they are about 40 to 60 characters).
-pub const MAX_TOKEN_LEN: usize = 512;
-
-/// Refuses, locally and before any request, what cannot be a Cloudflare API token: too long,
-/// or holding whitespace, control or non-ASCII characters. Never quotes the value.
+/// Refuses, locally and before any request, what cannot be a Cloudflare API token (from any
+/// source: stdin, `CLOUDFLARE_API_TOKEN`, a prompt): see [`crate::domain::token_problem`].
+/// Never quotes the value.
 pub fn check_token_shape(token: &Secret, from: &str) -> anyhow::Result<()> {
-    let t = token.expose();
-    let problem = if t.len() > MAX_TOKEN_LEN {
-        Some(format!(
-            "is {} bytes long; a Cloudflare API token is under {MAX_TOKEN_LEN}",
-            t.len()
-        ))
-    } else if let Some((i, _)) = t
-        .char_indices()
-        .find(|(_, c)| c.is_control() || c.is_whitespace() || !c.is_ascii())
-    {
-        Some(format!(
-            "has a control, space or non-ASCII character at position {}",
-            i + 1
-        ))
-    } else {
-        None
-    };
-    match problem {
+    match crate::domain::token_problem(token.expose()) {
         None => Ok(()),
         Some(p) => Err(Failure::usage(format!(
-            "the value from {from} is not a Cloudflare API token: it {p}"
+            "the value from {from} is not a Cloudflare API token: {p}"
         ))
         .with_hint(
             "copy the token again from https://dash.cloudflare.com/profile/api-tokens (only the \

@@ -159,8 +159,7 @@ fn an_oversized_or_control_character_token_is_refused_locally() {
     let w = World::new();
     let huge = "a".repeat(10 * 1024 * 1024);
     let out = w.setup(&huge, EXISTING);
-    out.assert_code(2)
-        .assert_stderr_contains("not a Cloudflare API token");
+    out.assert_code(2).assert_stderr_contains("bytes long");
     let out = w.setup("cfut_abc\u{7}def", EXISTING);
     out.assert_code(2).assert_stderr_contains("control");
     assert!(w.emu.requests().is_empty(), "no request was sent");

@@ -31,16 +31,18 @@ pub fn exec(ctx: &mut Context, args: &RotateArgs) -> anyhow::Result<i32> {
     let keep = "the stored token was kept";
     let client = ctx.client(new.clone())?;
     let spinner = ctx.ui.spinner("Verifying the new token…");
-    let info = ctx
-        .rt
-        .block_on(client.verify_token(Some(&profile.account_id)));
+    // One round: the token check and the read that proves it reaches the gateway (the Run
+    // check below needs both to pass first).
+    let (info, gateway) = ctx.rt.block_on(async {
+        tokio::join!(
+            client.verify_token(Some(&profile.account_id)),
+            client.get_gateway(&profile.account_id, &profile.gateway_id),
+        )
+    });
     drop(spinner);
     let info = info.map_err(|e| {
         anyhow::Error::new(e).context(format!("the new token was not accepted; {keep}"))
     })?;
-    let gateway = ctx
-        .rt
-        .block_on(client.get_gateway(&profile.account_id, &profile.gateway_id));
     let gateway = gateway.map_err(|e| {
         anyhow::Error::new(e).context(format!("the new token cannot read the gateway; {keep}"))
     })?;
