@@ -98,6 +98,28 @@ fn two_setups_with_different_profiles_keep_both() {
     }
 }
 
+/// The other window: `a` has planned its files and waits on its last check (3 s on the Run
+/// check) while `b` commits; `a` then merges its profile into the file `b` wrote.
+#[test]
+fn a_profile_committed_between_plan_and_commit_is_kept() {
+    let w = World::new();
+    w.emu.inject(FaultRule {
+        method: Some("POST".into()),
+        path_contains: "/existing-gw".into(),
+        fault: Fault::Latency(Duration::from_secs(3)),
+        times: 1,
+    });
+    let a = spawn(&w, &with_profile("a", SETUP), TOKEN, &[]);
+    w.wait_for_request("a's model list", |r| r.path.contains("/compat/models"));
+    std::thread::sleep(Duration::from_millis(300));
+    let b = spawn(&w, &with_profile("b", SETUP), TOKEN2, &[]);
+    finish(b, "setup b");
+    finish(a, "setup a");
+    assert_eq!(profiles(&w), vec!["a", "b"]);
+    assert_eq!(w.keychain_lookup("a").as_deref(), Some(TOKEN));
+    assert_eq!(w.keychain_lookup("b").as_deref(), Some(TOKEN2));
+}
+
 #[test]
 fn two_setups_of_the_same_profile_leave_one_consistent_result() {
     let w = World::new();
