@@ -99,20 +99,27 @@ fn two_setups_with_different_profiles_keep_both() {
 }
 
 /// The other window: `a` has planned its files and waits on its last check (3 s on the Run
-/// check) while `b` commits; `a` then merges its profile into the file `b` wrote.
+/// check after turning authentication on) while `b` commits; `a` then merges its profile into
+/// the file `b` wrote.
 #[test]
 fn a_profile_committed_between_plan_and_commit_is_kept() {
     let w = World::new();
+    w.emu.add_gateway(ACCOUNT, "open-gw", false);
     w.emu.inject(FaultRule {
         method: Some("POST".into()),
-        path_contains: "/existing-gw".into(),
+        path_contains: "/open-gw".into(),
         fault: Fault::Latency(Duration::from_secs(3)),
         times: 1,
     });
-    let a = spawn(&w, &with_profile("a", SETUP), TOKEN, &[]);
-    w.wait_for_request("a's model list", |r| r.path.contains("/compat/models"));
+    let mut args = SETUP.to_vec();
+    args[6] = "open-gw";
+    args.push("--enable-authentication");
+    let a = spawn(&w, &with_profile("a", &args), TOKEN, &[]);
+    w.wait_for_request("a turning authentication on", |r| {
+        r.method == "PUT" && r.path.ends_with("/open-gw")
+    });
     std::thread::sleep(Duration::from_millis(300));
-    let b = spawn(&w, &with_profile("b", SETUP), TOKEN2, &[]);
+    let b = spawn(&w, &with_profile("b", &args), TOKEN2, &[]);
     finish(b, "setup b");
     finish(a, "setup a");
     assert_eq!(profiles(&w), vec!["a", "b"]);

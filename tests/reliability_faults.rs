@@ -39,7 +39,7 @@ const COMMANDS: &[(&str, &[&str], &[Route])] = &[
         &[
             r("verify", "GET", "/tokens/verify"),
             r("gateway", "GET", "/ai-gateway/gateways/existing-gw"),
-            r("run-check", "POST", "/existing-gw"),
+            r("models", "GET", "/compat/models"),
         ],
     ),
     (
@@ -61,7 +61,7 @@ const COMMANDS: &[(&str, &[&str], &[Route])] = &[
         &[
             r("verify", "GET", "/tokens/verify"),
             r("gateways", "GET", "/ai-gateway/gateways"),
-            r("run-check", "POST", "/existing-gw"),
+            r("models", "GET", "/compat/models"),
         ],
     ),
     // ("usage", &["usage"], &[r("logs", "GET", "/logs")]),  // when `aigate usage` lands

@@ -31,12 +31,12 @@ pub fn exec(ctx: &mut Context, args: &RotateArgs) -> anyhow::Result<i32> {
     let keep = "the stored token was kept";
     let client = ctx.client(new.clone())?;
     let spinner = ctx.ui.spinner("Verifying the new token…");
-    // One round: the token check and the read that proves it reaches the gateway (the Run
-    // check below needs both to pass first).
-    let (info, gateway) = ctx.rt.block_on(async {
+    // One round: the token check and the two reads that prove it reaches the gateway.
+    let (info, gateway, models) = ctx.rt.block_on(async {
         tokio::join!(
             client.verify_token(Some(&profile.account_id)),
             client.get_gateway(&profile.account_id, &profile.gateway_id),
+            client.list_models(&profile.account_id, &profile.gateway_id)
         )
     });
     drop(spinner);
@@ -59,17 +59,24 @@ pub fn exec(ctx: &mut Context, args: &RotateArgs) -> anyhow::Result<i32> {
         )
         .into());
     }
-    // Reading the gateway is not enough: OpenCode needs the token to run prompts (finding:
-    // a token without Run used to replace a working one).
-    crate::wizard::permissions::require_run(
-        ctx,
-        &client,
-        &profile.account_id,
-        &profile.gateway_id,
-        &profile.model,
-        "the new token",
-        keep,
-    )?;
+    let models = models.map_err(|e| {
+        anyhow::Error::new(e).context(format!("the new token cannot use the gateway; {keep}"))
+    })?;
+    // Reading the gateway is not enough: OpenCode needs the token to run prompts (a token
+    // without Run used to replace a working one). The model list proves it when the gateway
+    // is authenticated; otherwise one minimal prompt does.
+    let authenticated = gateway.as_ref().and_then(|g| g.authentication) == Some(true);
+    if !crate::wizard::permissions::run_proven(authenticated, models.source) {
+        crate::wizard::permissions::require_run(
+            ctx,
+            &client,
+            &profile.account_id,
+            &profile.gateway_id,
+            &profile.model,
+            "the new token",
+            keep,
+        )?;
+    }
     ctx.ui.ok(&format!(
         "New token {} is valid{}",
         new.masked(),

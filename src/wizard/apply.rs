@@ -15,18 +15,27 @@ pub struct Applied {
 
 pub fn apply(ctx: &Context, client: &Client, plan: &Plan) -> anyhow::Result<Applied> {
     remote(ctx, client, plan)?;
-    // Every permission the setup needs is proven before the machine is changed: Run needs a
-    // gateway that exists with authentication on, which `remote` has just ensured.
-    super::permissions::require_run(
-        ctx,
-        client,
-        &plan.account.id,
-        &plan.gateway_id,
-        &plan.model,
-        "the token",
-        "nothing was stored or written on this machine",
-    )?;
+    // Every permission the setup needs is proven before the machine is changed. Run: an
+    // authenticated gateway listed its models to this token (an authorised call), or else
+    // one minimal prompt now that `remote` has made sure the gateway exists with
+    // authentication on.
+    if !super::permissions::run_proven(gateway_authenticated(plan), plan.models.source) {
+        super::permissions::require_run(
+            ctx,
+            client,
+            &plan.account.id,
+            &plan.gateway_id,
+            &plan.model,
+            "the token",
+            "nothing was stored or written on this machine",
+        )?;
+    }
     local(ctx, plan)
+}
+
+/// The gateway was already authenticated when the plan read it.
+fn gateway_authenticated(plan: &Plan) -> bool {
+    matches!(&plan.gateway, GatewayAction::Use(g) if g.authentication == Some(true))
 }
 
 fn remote(ctx: &Context, client: &Client, plan: &Plan) -> anyhow::Result<()> {

@@ -2,9 +2,17 @@
 //! (`setup` after its remote changes, `rotate` before replacing the token): the token may run
 //! inference through the gateway (AI Gateway Run), proven by one authorised call.
 
-use crate::cloudflare::{Client, RunCheck};
+use crate::cloudflare::{Client, ModelSource, RunCheck};
 use crate::context::Context;
 use crate::exit::{Failure, Kind};
+
+/// Whether an earlier call already proved AI Gateway Run: the gateway's own model list, read
+/// through an authenticated gateway with the token (`cf-aig-authorization`), is an authorised
+/// data-plane call (the emulator, like the gateway, refuses it without Run). A curated list or
+/// an unauthenticated gateway proves nothing.
+pub fn run_proven(gateway_authenticated: bool, models: ModelSource) -> bool {
+    gateway_authenticated && models == ModelSource::Gateway
+}
 
 /// Fails (exit 3, nothing changed locally) when the gateway refuses `client`'s token for
 /// inference; exit 4 when Cloudflare cannot be asked. `what` names the token ("the token",
