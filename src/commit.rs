@@ -22,6 +22,10 @@ pub struct Unit<'a> {
     pub token: Option<&'a Secret>,
     /// Applied in this order (a no-op change writes nothing).
     pub changes: Vec<&'a FileChange>,
+    /// A last step after the token is stored (e.g. OpenCode 2's own credential store, through
+    /// its server): if it fails, the token and the files are put back. It must leave its own
+    /// target unchanged when it fails.
+    pub last: Option<&'a dyn Fn() -> anyhow::Result<()>>,
 }
 
 /// What was committed.
@@ -72,6 +76,11 @@ pub fn commit(unit: &Unit<'_>) -> anyhow::Result<Committed> {
         if let Err(e) = interrupt::checkpoint() {
             return Err(undo(e, txn, previous.as_ref(), unit));
         }
+    }
+    if let Some(step) = unit.last
+        && let Err(e) = interrupt::checkpoint().and_then(|_| step())
+    {
+        return Err(undo(e, txn, token.and(previous.as_ref()), unit));
     }
     let files_written = txn.written();
     Ok(Committed {

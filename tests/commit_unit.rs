@@ -120,6 +120,7 @@ fn the_second_file_write_failing_leaves_disk_and_store_as_before() {
         profile: "default",
         token: Some(&Secret::new("tok-NEW")),
         changes: vec![&ca, &cb],
+        last: None,
     })
     .unwrap_err();
     assert!(format!("{err:#}").contains("blocker"), "{err:#}");
@@ -148,6 +149,7 @@ fn the_keychain_set_failing_after_the_files_undoes_the_files() {
         profile: "default",
         token: Some(&Secret::new("tok-NEW")),
         changes: vec![&ca, &cs],
+        last: None,
     })
     .unwrap_err();
     let msg = format!("{err:#}");
@@ -174,6 +176,7 @@ fn the_keychain_set_failing_cleanly_keeps_the_old_token() {
         profile: "default",
         token: Some(&Secret::new("tok-NEW")),
         changes: vec![&ca],
+        last: None,
     })
     .unwrap_err();
     assert!(!format!("{err:#}").contains("could not be fully undone"));
@@ -203,6 +206,7 @@ fn an_unreadable_old_token_refuses_before_anything_changes() {
         profile: "default",
         token: Some(&Secret::new("tok-NEW")),
         changes: vec![&ca],
+        last: None,
     })
     .unwrap_err();
     let msg = format!("{err:#}");
@@ -236,6 +240,7 @@ fn a_file_edited_meanwhile_without_a_rebase_undoes_the_token_and_other_files() {
         profile: "default",
         token: Some(&Secret::new("tok-NEW")),
         changes: vec![&ca, &cb],
+        last: None,
     })
     .unwrap_err();
     assert!(format!("{err:#}").contains("changed since"), "{err:#}");
@@ -257,6 +262,7 @@ fn success_stores_the_token_and_writes_every_file() {
         profile: "default",
         token: Some(&Secret::new("tok-NEW")),
         changes: vec![&ca],
+        last: None,
     })
     .unwrap();
     assert!(done.token_stored);
@@ -270,6 +276,7 @@ fn success_stores_the_token_and_writes_every_file() {
         profile: "default",
         token: Some(&Secret::new("tok-NEW")),
         changes: vec![&ca],
+        last: None,
     })
     .unwrap();
     assert!(!again.token_stored);
@@ -300,6 +307,7 @@ fn a_profile_written_by_another_run_meanwhile_is_kept() {
         profile: "b",
         token: None,
         changes: vec![&theirs],
+        last: None,
     })
     .unwrap();
     commit(&Unit {
@@ -307,6 +315,7 @@ fn a_profile_written_by_another_run_meanwhile_is_kept() {
         profile: "a",
         token: None,
         changes: vec![&ours],
+        last: None,
     })
     .unwrap();
     let state = State::load(&path).unwrap();
@@ -332,6 +341,7 @@ fn a_symlinked_config_is_written_at_its_target_and_stays_a_link() {
         profile: "default",
         token: None,
         changes: vec![&c],
+        last: None,
     })
     .unwrap();
     assert!(

@@ -13,7 +13,7 @@ pub struct Applied {
     pub files_written: Vec<std::path::PathBuf>,
 }
 
-pub fn apply(ctx: &Context, client: &Client, plan: &Plan) -> anyhow::Result<Applied> {
+pub fn apply(ctx: &Context, client: &Client, plan: &mut Plan) -> anyhow::Result<Applied> {
     remote(ctx, client, plan)?;
     // Every permission the setup needs is proven before the machine is changed. Run: an
     // authenticated gateway listed its models to this token (an authorised call), or else
@@ -30,7 +30,18 @@ pub fn apply(ctx: &Context, client: &Client, plan: &Plan) -> anyhow::Result<Appl
             "nothing was stored or written on this machine",
         )?;
     }
-    local(ctx, plan)
+    // Which token is stored: a minted Run + Read token, or the given one (crate::tokens).
+    let daily = super::daily::choose(ctx, client, plan)?;
+    match local(ctx, plan) {
+        Ok(applied) => {
+            crate::tokens::daily::settle(ctx, client, &daily);
+            Ok(applied)
+        }
+        Err(e) => {
+            crate::tokens::daily::discard(ctx, client, &daily);
+            Err(e)
+        }
+    }
 }
 
 /// The gateway was already authenticated when the plan read it.
@@ -149,7 +160,20 @@ fn lost_create_race(
 
 fn local(ctx: &Context, plan: &Plan) -> anyhow::Result<Applied> {
     let _critical = Critical::enter();
+    let store_in_client = || {
+        plan.client
+            .store_credential(&plan.token, &plan.account.id, &plan.gateway_id)
+            .map_err(|e| {
+                e.context(format!(
+                    "could not store the token in {}; nothing was changed",
+                    plan.client.label()
+                ))
+            })
+    };
     let unit = commit::Unit {
+        last: plan
+            .credential_api
+            .then_some(&store_in_client as &dyn Fn() -> anyhow::Result<()>),
         store: plan.store.as_ref(),
         profile: &plan.profile,
         token: (!plan.token_already_stored).then_some(&plan.token),
@@ -170,6 +194,12 @@ fn local(ctx: &Context, plan: &Plan) -> anyhow::Result<Applied> {
         plan.config_change.path.display()
     ));
     let backups = done.backups;
+    if plan.credential_api {
+        ctx.ui.ok(&format!(
+            "Token stored in {} (its credential store, through its local server)",
+            plan.client.label()
+        ));
+    }
     if done.token_stored {
         ctx.ui
             .ok(&format!("Token stored in {}", plan.store.describe()));
