@@ -56,7 +56,7 @@ const MODELS: &str = "GET gateway:existing-gw/compat/models";
 const CHAT: &str = "POST gateway:existing-gw";
 
 #[test]
-fn create_with_unified_billing_is_three_rounds_and_never_gets_twice() {
+fn create_with_unified_billing_is_four_rounds_and_never_gets_twice() {
     let m = run(Flow::CreateUnified);
     assert_plan(
         &m,
@@ -64,6 +64,9 @@ fn create_with_unified_billing_is_three_rounds_and_never_gets_twice() {
             // --account-id, first run: the account list only for the account's name.
             &[VERIFY, ACCOUNTS, "GET gateways/new-gw", BALANCE],
             &["POST gateways"],
+            // AI Gateway Run on the new gateway, proven (one minimal prompt) before anything
+            // local is written (issue 10).
+            &["POST gateway:new-gw"],
             // The new gateway's catalog is read beside the test prompt.
             &["GET gateway:new-gw/compat/models", "POST gateway:new-gw"],
         ],

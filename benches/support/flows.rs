@@ -52,7 +52,11 @@ impl Flow {
     /// The dependency floor in rounds: reads | writes that need them | the test prompt.
     pub fn floor(self) -> u32 {
         match self {
-            Flow::CreateUnified | Flow::ExistingByokTwoKeys => 3,
+            // A new gateway: reads, create, the AI Gateway Run check (issue 10: before anything
+            // local is written; an existing authenticated gateway proves Run with its model
+            // list), then catalog + test prompt.
+            Flow::CreateUnified => 4,
+            Flow::ExistingByokTwoKeys => 3,
             Flow::ExistingUnified | Flow::RerunNothingChanged | Flow::ThousandGatewaysById => 2,
             Flow::Rotate => 1,
         }
