@@ -310,3 +310,17 @@ fn usage_flags_are_checked_before_anything_happens() {
     }
     assert!(w.emu.requests().is_empty());
 }
+
+/// A request from the current second is inside the window (the end of the window was once
+/// truncated to the second, dropping what had just happened).
+#[test]
+fn usage_counts_what_happened_this_second() {
+    let w = set_up();
+    w.emu.seed_history(
+        ACCOUNT,
+        "existing-gw",
+        [entry(0, "openai", "gpt-5", 200, false, (10, 1), 0.01, 100)],
+    );
+    let doc = usage(&w, &["--since", "5m"]);
+    assert_eq!(doc["total"]["requests"], 1, "{doc:#}");
+}

@@ -696,7 +696,7 @@ impl Filter {
             Cond::Status(s) => status == *s,
             Cond::StatusGeq(s) => status >= *s,
             Cond::StatusLt(s) => status < *s,
-            Cond::Error(e) => *e == !r.success(),
+            Cond::Error(e) => *e != r.success(),
             Cond::Cached(c) => *c == r.cached,
         })
     }
