@@ -344,7 +344,10 @@ fn usage_on_a_terminal_draws_unicode_bars() {
     let _ = s.get_process().wait();
     let screen = String::from_utf8_lossy(&screen).into_owned();
     assert!(screen.contains('█'), "{screen}");
-    assert!(screen.contains("TOTAL") && screen.contains("claude-sonnet-4.5"), "{screen}");
+    assert!(
+        screen.contains("TOTAL") && screen.contains("claude-sonnet-4.5"),
+        "{screen}"
+    );
     let _ = std::fs::write(
         concat!(env!("CARGO_MANIFEST_DIR"), "/target/usage-terminal.txt"),
         &screen,
