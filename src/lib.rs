@@ -22,6 +22,8 @@
 //! - [`usage`]: `aigate usage`: analytics and logs summarised into a typed report.
 //! - [`ops`]: `gateway` settings and dynamic `route` operations.
 //! - [`limits`]: flag values of the control-plane commands (durations, limits).
+//! - [`tokens`]: least privilege: the Run-only tokens aigate mints, stores, rolls and revokes.
+//! - [`team`]: `aigate.toml` (a team's shared setup answers) and `team init/invite/list/revoke`.
 //! - [`ui`]: human output on stderr, `--json` on stdout, spinners.
 
 pub mod agents;
@@ -47,6 +49,8 @@ pub mod report;
 pub mod secret;
 pub mod secrets;
 pub mod state;
+pub mod team;
+pub mod tokens;
 pub mod ui;
 pub mod usage;
 pub mod wizard;

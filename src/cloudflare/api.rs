@@ -326,7 +326,7 @@ impl Client {
     }
 
     /// GETs every page of a listing (see [`collect_pages`]).
-    async fn get_all<T: DeserializeOwned>(
+    pub(super) async fn get_all<T: DeserializeOwned>(
         &self,
         path: &str,
         per_page: u32,

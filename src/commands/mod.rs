@@ -14,6 +14,7 @@ pub mod run;
 pub mod setup;
 pub mod shell_init;
 pub mod status;
+pub mod team;
 pub mod test;
 pub mod usage;
 
@@ -41,9 +42,10 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Models => models::exec(&mut ctx),
         Command::Test(args) => test::exec(&mut ctx, &args),
         Command::Run(args) => run::exec(&mut ctx, &args),
-        Command::Logout => logout::exec(&mut ctx),
+        Command::Logout(args) => logout::exec(&mut ctx, &args),
         Command::ShellInit(args) => shell_init::exec(&ctx, &args),
         Command::Doctor => doctor::exec(&mut ctx),
+        Command::Team(args) => team::exec(&mut ctx, &args),
         Command::Emulator(_) | Command::Completions(_) | Command::Man(_) => {
             unreachable!("handled above")
         }
