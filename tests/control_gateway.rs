@@ -207,6 +207,23 @@ fn a_spend_limit_set_through_aigate_refuses_traffic_and_usage_says_why() {
         doc["notes"]
     );
     assert_eq!(doc["spend_limits"][0]["limit"], 0.0005);
+    // `doctor` says it too.
+    let out = w.run(w.aigate().args(["--json", "doctor"]));
+    let doc = out.json();
+    let check = doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "gateway.spend_limit")
+        .unwrap_or_else(|| panic!("no spend limit check: {doc:#}"));
+    assert_eq!(check["status"], "warn", "{check}");
+    assert!(
+        check["message"]
+            .as_str()
+            .unwrap()
+            .contains("Spend limit exceeded")
+    );
+    assert!(check["fix"].as_str().unwrap().contains("--spend-limit"));
     // Removing it lets traffic through again.
     w.run(
         w.aigate()

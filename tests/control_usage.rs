@@ -310,3 +310,46 @@ fn usage_flags_are_checked_before_anything_happens() {
     }
     assert!(w.emu.requests().is_empty());
 }
+
+/// A request from the current second is inside the window (the end of the window was once
+/// truncated to the second, dropping what had just happened).
+#[test]
+fn usage_counts_what_happened_this_second() {
+    let w = set_up();
+    w.emu.seed_history(
+        ACCOUNT,
+        "existing-gw",
+        [entry(0, "openai", "gpt-5", 200, false, (10, 1), 0.01, 100)],
+    );
+    let doc = usage(&w, &["--since", "5m"]);
+    assert_eq!(doc["total"]["requests"], 1, "{doc:#}");
+}
+
+/// On a terminal with colours the bars are unicode blocks. The captured screen is written to
+/// `target/usage-terminal.txt` (the README's rendering comes from it).
+#[test]
+fn usage_on_a_terminal_draws_unicode_bars() {
+    use expectrl::Session;
+    let w = set_up();
+    w.emu.seed_history(
+        ACCOUNT,
+        "existing-gw",
+        HistoryEntry::generate(2_000, Utc::now(), Duration::hours(6)),
+    );
+    let mut cmd = w.aigate_std();
+    cmd.env_remove("NO_COLOR").args(["usage", "--since", "24h"]);
+    let mut s = Session::spawn(cmd).expect("spawn aigate in a pty");
+    let mut screen = Vec::new();
+    let _ = std::io::Read::read_to_end(&mut s, &mut screen);
+    let _ = s.get_process().wait();
+    let screen = String::from_utf8_lossy(&screen).into_owned();
+    assert!(screen.contains('█'), "{screen}");
+    assert!(
+        screen.contains("TOTAL") && screen.contains("claude-sonnet-4.5"),
+        "{screen}"
+    );
+    let _ = std::fs::write(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/target/usage-terminal.txt"),
+        &screen,
+    );
+}

@@ -31,6 +31,9 @@ pub fn doctor(ctx: &Context) -> anyhow::Result<DoctorReport> {
             format!("aigate{} setup", profile_flag(name)),
         )],
     };
+    if profile.is_some() {
+        all.extend(crate::ops::policy::spend_limit_check(ctx));
+    }
     all.extend(crate::clients::doctor::checks(ctx, profile.as_ref()));
     Ok(DoctorReport {
         profile: name.to_string(),

@@ -5,6 +5,7 @@
 
 pub mod doctor;
 pub mod gateway;
+pub mod policy;
 pub mod route;
 pub mod status;
 pub mod target;

@@ -24,7 +24,10 @@ pub const MAX_DETAILS: usize = 3;
 pub fn summarise(ctx: &Context, since: Span, by: UsageBy) -> anyhow::Result<UsageReport> {
     let t = target(ctx)?;
     let (a, g, c) = (t.account_id.as_str(), t.gateway_id.as_str(), &t.client);
-    let until = Utc::now();
+    // Whole seconds (the `Time` scalar is sent to the second): round the end up so records
+    // from the current second are inside the window.
+    let now = Utc::now();
+    let until = chrono::DateTime::from_timestamp(now.timestamp() + 1, 0).unwrap_or(now);
     let requested = until - Duration::seconds(since.0 as i64);
     let spinner = ctx.ui.spinner("Reading the gateway's analytics and logs");
     let mut notes = vec![];

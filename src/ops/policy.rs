@@ -1,0 +1,63 @@
+//! The doctor's look at the gateway's policies: a spend limit that refused traffic in the last
+//! hour (gateway code 2045, read from the logged responses of the recent failures) is a warning
+//! with the fix; a spend limit not reached is fine. At most 3 requests; when Cloudflare cannot
+//! be read the check is left out (the token checks already say why).
+
+use super::target;
+use crate::checks::Check;
+use crate::context::Context;
+use crate::limits::{Span, trim_amount};
+use chrono::{Duration, Utc};
+
+pub const CHECK_ID: &str = "gateway.spend_limit";
+
+pub fn spend_limit_check(ctx: &Context) -> Option<Check> {
+    let t = target(ctx).ok()?;
+    let (a, g, c) = (t.account_id.as_str(), t.gateway_id.as_str(), &t.client);
+    let since = Utc::now() - Duration::hours(1);
+    let (settings, failures) = ctx.rt.block_on(async {
+        tokio::join!(
+            c.gateway_settings(a, g),
+            c.logs_since(a, g, since, true, false, 5)
+        )
+    });
+    let settings = settings.ok()?;
+    let refused = failures
+        .ok()
+        .and_then(|p| p.items.into_iter().find(|l| l.status_code == Some(429)));
+    let refusal = refused.and_then(|l| {
+        let body = ctx.rt.block_on(c.log_response(a, g, &l.id)).ok()?;
+        let e = &body["error"][0];
+        (e["code"].as_u64() == Some(2045)).then(|| {
+            e["message"]
+                .as_str()
+                .unwrap_or("Spend limit exceeded")
+                .to_string()
+        })
+    });
+    let rules: Vec<String> = settings
+        .spend_rules()
+        .iter()
+        .filter(|r| r.enabled)
+        .map(|r| format!("${} per {}", trim_amount(r.limit), Span(r.window)))
+        .collect();
+    match (
+        refusal,
+        settings.spend_limits_enabled() && !rules.is_empty(),
+    ) {
+        (Some(msg), _) => Some(Check::warn(
+            CHECK_ID,
+            format!("the gateway refused requests in the last hour: {msg}"),
+            "aigate usage; raise the limit with `aigate gateway set --spend-limit AMOUNT/WINDOW` \
+             or remove it with `aigate gateway set --no-spend-limit`",
+        )),
+        (None, true) => Some(Check::ok(
+            CHECK_ID,
+            format!(
+                "spend limit {} not reached in the last hour",
+                rules.join(", ")
+            ),
+        )),
+        (None, false) => None,
+    }
+}
