@@ -32,6 +32,10 @@ pub fn doctor(ctx: &Context) -> anyhow::Result<DoctorReport> {
         )],
     };
     all.extend(checks::clients::checks(ctx, profile.as_ref()));
+    // The installed OpenCode's own checks (version, V2's service) when no profile brought them
+    // in through `status`'s checks. (`clients` builds on `checks`, so it is called from here
+    // rather than from the contributor table.)
+    all.extend(crate::clients::doctor_checks(ctx, profile.as_ref()));
     Ok(DoctorReport {
         profile: name.to_string(),
         profile_exists: profile.is_some(),
