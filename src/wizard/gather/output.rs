@@ -128,6 +128,7 @@ pub fn step(q: &mut Ask<'_>, mut state: State, answers: Answers) -> anyhow::Resu
         token_delivery: delivery,
         opencode_config: config_path,
         auth_json,
+        stored_token: previous.and_then(|p| p.stored_token.clone()),
     };
     state
         .profiles
@@ -157,6 +158,10 @@ pub fn step(q: &mut Ask<'_>, mut state: State, answers: Answers) -> anyhow::Resu
         state_change,
         new_profile,
         run_test: !args.skip_test,
+        daily: crate::tokens::DailyRequest {
+            scope: args.token_scope,
+            expires: args.token_expires,
+        },
     })
 }
 
