@@ -196,8 +196,8 @@ fn detects_v2_the_real_v1_none_and_the_override() {
     // None.
     let none = V2World::new(None);
     let doc = none.run(&["--json", "doctor"]).json();
+    assert_eq!(check(&doc, "client.opencode")["status"], "warn");
     let c = check(&doc, "client.opencode.version");
-    assert_eq!(c["status"], "warn");
     assert!(
         c["message"].as_str().unwrap().contains("not installed"),
         "{c}"

@@ -44,10 +44,11 @@ pub(crate) fn version_check(i: &Installation) -> Check {
             ),
         )
     } else {
-        Check::warn(
+        // Informational: `doctor` already warns about a missing `opencode` (client.opencode),
+        // and a profile can be set up before OpenCode is installed.
+        Check::ok(
             "client.opencode.version",
-            "OpenCode is not installed (no `opencode` on PATH)",
-            "install OpenCode (https://opencode.ai), or set --opencode-version 1|2",
+            "OpenCode is not installed (no `opencode` on PATH; --opencode-version 1|2 says which)",
         )
     }
 }

@@ -190,9 +190,12 @@ impl Plan {
         }
         lines.push(format!(
             "token delivery   {}",
-            match self.delivery {
-                TokenDelivery::Env => "env (launch with `aigate run -- opencode`)",
-                TokenDelivery::OpencodeAuth => "OpenCode auth.json (plain `opencode` works)",
+            match (self.delivery, self.credential_api) {
+                (TokenDelivery::Env, _) => "env (launch with `aigate run -- opencode`)",
+                (TokenDelivery::OpencodeAuth, false) =>
+                    "OpenCode auth.json (plain `opencode` works)",
+                (TokenDelivery::OpencodeAuth, true) =>
+                    "OpenCode 2's credential store, through its local server (plain `opencode` works)",
             }
         ));
         lines.push(format!(
