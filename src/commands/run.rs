@@ -1,6 +1,6 @@
 //! `aigate run -- CMD`: run CMD with the profile's token, account and gateway in its
 //! environment (and nowhere else), plus what a recognised client needs
-//! (`agents::launch`), and exit with its status.
+//! (`clients::launch`), and exit with its status.
 
 use crate::cli::RunArgs;
 use crate::context::Context;
@@ -10,12 +10,16 @@ pub fn exec(ctx: &mut Context, args: &RunArgs) -> anyhow::Result<i32> {
     let profile = ctx.require_profile()?;
     let (token, _) = ctx.token_for(&profile)?;
     let (program, rest) = args.command.split_first().expect("clap requires a command");
-    let at = crate::agents::launch::Where {
+    let at = crate::clients::launch::Where {
         aigate_profile: ctx.profile_name(),
         gateway_url: &ctx.endpoints.gateway_url,
         codex_home: ctx.codex_home(),
+        claude_settings: crate::agents::claude_code::settings_path(
+            &ctx.env.home,
+            std::env::var_os("CLAUDE_CONFIG_DIR").as_deref(),
+        ),
     };
-    let launch = crate::agents::launch::prepare(program, rest, &profile, &token, &at)?;
+    let launch = crate::clients::launch::prepare(program, rest, &profile, &token, &at)?;
     let mut cmd = std::process::Command::new(program);
     cmd.args(&launch.args);
     for (k, v) in &launch.env {

@@ -1,10 +1,13 @@
 //! What `aigate run -- CMD` gives CMD: always `CLOUDFLARE_API_TOKEN`, `CLOUDFLARE_ACCOUNT_ID`
-//! and `CLOUDFLARE_GATEWAY_ID`; for a client recognised by the command's name, what that
-//! client needs (Claude Code: its `ANTHROPIC_*` variables; Codex: the token variable its
-//! profile names and `--profile`). Nothing else, and only for that process.
+//! and `CLOUDFLARE_GATEWAY_ID`; for Claude Code and Codex (recognised by the command's name),
+//! what their adapter asks for ([`ClientAdapter::prepare_run`] and
+//! [`ClientAdapter::run_secrets`]). Nothing else, and only for that process.
 
-use super::{Agent, claude_code, codex};
+use super::claude_code::ClaudeCode;
+use super::codex::{Codex, CodexSite};
+use super::{ClientAdapter, Installation};
 use crate::Secret;
+use crate::agents::{Agent, codex};
 use crate::exit::{Failure, Kind};
 use crate::state::Profile;
 use std::ffi::OsString;
@@ -15,7 +18,7 @@ use std::path::PathBuf;
 pub struct Launch {
     pub agent: Option<Agent>,
     /// Values may hold the token.
-    pub env: Vec<(&'static str, Secret)>,
+    pub env: Vec<(String, Secret)>,
     pub args: Vec<OsString>,
 }
 
@@ -24,6 +27,29 @@ pub struct Where<'a> {
     pub aigate_profile: &'a str,
     pub gateway_url: &'a str,
     pub codex_home: PathBuf,
+    pub claude_settings: PathBuf,
+}
+
+/// The adapter `aigate run` uses for a Claude Code or Codex command.
+fn adapter(agent: Agent, profile: &Profile, at: &Where) -> Option<Box<dyn ClientAdapter>> {
+    match agent {
+        Agent::ClaudeCode => Some(Box::new(ClaudeCode::new(
+            Installation::not_installed(),
+            at.claude_settings.clone(),
+            None,
+        ))),
+        Agent::Codex => Some(Box::new(Codex::new(
+            Installation::not_installed(),
+            CodexSite {
+                aigate_profile: at.aigate_profile.to_string(),
+                codex_home: at.codex_home.clone(),
+                gateway_url: at.gateway_url.to_string(),
+                account_id: profile.account_id.clone(),
+                gateway_id: profile.gateway_id.clone(),
+            },
+        ))),
+        Agent::Opencode => None,
+    }
 }
 
 pub fn prepare(
@@ -35,62 +61,49 @@ pub fn prepare(
 ) -> anyhow::Result<Launch> {
     let agent = Agent::from_program(program);
     let mut env = vec![
-        ("CLOUDFLARE_API_TOKEN", token.clone()),
+        ("CLOUDFLARE_API_TOKEN".to_string(), token.clone()),
         (
-            "CLOUDFLARE_ACCOUNT_ID",
+            "CLOUDFLARE_ACCOUNT_ID".to_string(),
             Secret::new(profile.account_id.clone()),
         ),
         (
-            "CLOUDFLARE_GATEWAY_ID",
+            "CLOUDFLARE_GATEWAY_ID".to_string(),
             Secret::new(profile.gateway_id.clone()),
         ),
     ];
-    let mut out_args = args.to_vec();
-    match agent {
-        Some(Agent::ClaudeCode) => env.extend(claude_code::env(profile, at.gateway_url, token)),
-        Some(Agent::Codex) => {
-            env.push((
-                codex::TOKEN_ENV,
-                Secret::new(format!("Bearer {}", token.expose())),
-            ));
-            if !names_a_profile(args) {
-                let path = codex::profile_path(&at.codex_home, at.aigate_profile);
-                if !path.exists() {
-                    return Err(Failure::new(
-                        Kind::Other,
-                        format!(
-                            "Codex is not set up for this profile ({} is missing)",
-                            path.display()
-                        ),
-                    )
-                    .with_hint(format!(
-                        "run `aigate{} setup --client codex`",
-                        crate::context::profile_flag(at.aigate_profile)
-                    ))
-                    .into());
-                }
-                let mut with = vec![
-                    OsString::from("--profile"),
-                    OsString::from(codex::profile_name(at.aigate_profile)),
-                ];
-                with.append(&mut out_args);
-                out_args = with;
-            }
+    if agent == Some(Agent::Codex) {
+        let path = codex::profile_path(&at.codex_home, at.aigate_profile);
+        let chose_own = codex::codex_args(args, at.aigate_profile).len() == args.len();
+        if !chose_own && !path.exists() {
+            return Err(Failure::new(
+                Kind::Other,
+                format!(
+                    "Codex is not set up for this profile ({} is missing)",
+                    path.display()
+                ),
+            )
+            .with_hint(format!(
+                "run `aigate{} setup --client codex`",
+                crate::context::profile_flag(at.aigate_profile)
+            ))
+            .into());
         }
-        Some(Agent::Opencode) | None => {}
+    }
+    let mut out_args = args.to_vec();
+    if let Some(a) = agent.and_then(|ag| adapter(ag, profile, at)) {
+        let plan = a.prepare_run(args);
+        out_args = plan.args;
+        env.extend(plan.env.into_iter().map(|(k, v)| (k, Secret::new(v))));
+        env.extend(
+            a.run_secrets(profile, at.gateway_url, token)
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v)),
+        );
     }
     Ok(Launch {
         agent,
         env,
         args: out_args,
-    })
-}
-
-/// The user chose a Codex profile themselves (`-p X`, `--profile X`, `--profile=X`).
-fn names_a_profile(args: &[OsString]) -> bool {
-    args.iter().any(|a| {
-        let a = a.to_string_lossy();
-        a == "-p" || a == "--profile" || a.starts_with("--profile=")
     })
 }
 
@@ -115,8 +128,8 @@ mod tests {
         }
     }
 
-    fn names(l: &Launch) -> Vec<&'static str> {
-        l.env.iter().map(|(k, _)| *k).collect()
+    fn names(l: &Launch) -> Vec<&str> {
+        l.env.iter().map(|(k, _)| k.as_str()).collect()
     }
 
     #[test]
@@ -126,6 +139,7 @@ mod tests {
             aigate_profile: "default",
             gateway_url: "https://g/v1",
             codex_home: dir.path().into(),
+            claude_settings: dir.path().join("settings.json"),
         };
         let l = prepare("env".as_ref(), &[], &profile(), &Secret::new("t"), &at).unwrap();
         assert_eq!(
@@ -154,6 +168,7 @@ mod tests {
             aigate_profile: "work",
             gateway_url: "https://g/v1",
             codex_home: dir.path().into(),
+            claude_settings: dir.path().join("settings.json"),
         };
         let args = vec![OsString::from("exec"), OsString::from("hi")];
         let missing = prepare("codex".as_ref(), &args, &profile(), &Secret::new("t"), &at);
@@ -166,7 +181,7 @@ mod tests {
         std::fs::write(dir.path().join("aigate-work.config.toml"), "").unwrap();
         let l = prepare("codex".as_ref(), &args, &profile(), &Secret::new("t"), &at).unwrap();
         assert_eq!(l.args, ["--profile", "aigate-work", "exec", "hi"]);
-        let tok = l.env.iter().find(|(k, _)| *k == codex::TOKEN_ENV).unwrap();
+        let tok = l.env.iter().find(|(k, _)| k == codex::TOKEN_ENV).unwrap();
         assert_eq!(tok.1.expose(), "Bearer t");
         let own = vec![OsString::from("-p"), OsString::from("mine")];
         let l = prepare("codex".as_ref(), &own, &profile(), &Secret::new("t"), &at).unwrap();
