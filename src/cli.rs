@@ -83,6 +83,8 @@ pub enum Command {
     Logout,
     /// Print a shell snippet that makes plain `opencode` go through `aigate run`
     ShellInit(ShellInitArgs),
+    /// Everything `status` checks, plus the installed clients; exit 1 on any failure
+    Doctor,
     /// Serve the Cloudflare emulator on 127.0.0.1 (for development and tests)
     #[command(hide = true)]
     Emulator(EmulatorArgs),

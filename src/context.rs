@@ -5,8 +5,8 @@
 use crate::cli::GlobalArgs;
 use crate::cloudflare::{Client, Endpoints};
 use crate::emulator::{Emulator, EmulatorOptions, Seed};
+use crate::env::{Env, Vars};
 use crate::exit::{Failure, Kind};
-use crate::opencode::Env;
 use crate::secrets::{self, FileStore, SecretStore, StoreKind};
 use crate::state::{self, Profile, State};
 use crate::ui::Ui;
@@ -20,6 +20,8 @@ pub struct Context {
     pub rt: tokio::runtime::Runtime,
     pub endpoints: Endpoints,
     pub env: Env,
+    /// The environment variables aigate acts on, read once (see [`crate::env`]).
+    pub vars: Vars,
     pub state_path: PathBuf,
     pub sandbox: Option<Sandbox>,
     /// The one connection pool of this run (built on first use: commands that never reach
@@ -35,7 +37,13 @@ pub struct Sandbox {
 
 impl Context {
     pub fn new(global: GlobalArgs, sandbox: bool) -> anyhow::Result<Context> {
-        let ui = Ui::new(global.json, global.no_color, global.verbose, global.quiet);
+        let vars = Vars::from_process();
+        let ui = Ui::new(
+            global.json,
+            global.no_color || vars.no_color,
+            global.verbose,
+            global.quiet,
+        );
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -77,6 +85,7 @@ impl Context {
             rt,
             endpoints,
             env,
+            vars,
             state_path,
             sandbox,
             pool: std::sync::OnceLock::new(),
@@ -153,9 +162,14 @@ impl Context {
         }
     }
 
+    /// `CLOUDFLARE_API_TOKEN` of this run, when set and not empty.
+    pub fn env_token(&self) -> Option<Secret> {
+        self.vars.cloudflare_api_token.clone()
+    }
+
     /// The token for commands other than setup: `CLOUDFLARE_API_TOKEN` overrides the stored one.
     pub fn token_for(&self, profile: &Profile) -> anyhow::Result<(Secret, TokenOrigin)> {
-        if let Some(t) = env_token() {
+        if let Some(t) = self.env_token() {
             return Ok((t, TokenOrigin::EnvVar));
         }
         let store = self.store_of(profile.token_store)?;
@@ -185,13 +199,9 @@ pub enum TokenOrigin {
     Store(String),
 }
 
-/// `CLOUDFLARE_API_TOKEN`, when set and not empty.
+/// `CLOUDFLARE_API_TOKEN`, when set and not empty (read once by [`crate::env`]).
 pub fn env_token() -> Option<Secret> {
-    std::env::var("CLOUDFLARE_API_TOKEN")
-        .ok()
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-        .map(Secret::new)
+    Vars::from_process().cloudflare_api_token
 }
 
 /// ` --profile NAME` for hints, empty for the default profile.

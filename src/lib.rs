@@ -22,6 +22,7 @@
 //! - [`ui`]: human output on stderr, `--json` on stdout, spinners.
 
 pub mod agents;
+pub mod checks;
 pub mod cli;
 pub mod clients;
 pub mod cloudflare;
@@ -29,11 +30,13 @@ pub mod commands;
 pub mod context;
 pub mod domain;
 pub mod emulator;
+pub mod env;
 pub mod error;
 pub mod exit;
 pub mod files;
 pub mod interrupt;
 pub mod opencode;
+pub mod ops;
 pub mod paths;
 pub mod prompt;
 pub mod report;

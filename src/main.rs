@@ -21,6 +21,7 @@ fn report(err: &anyhow::Error, json: bool, no_color: bool) -> i32 {
         interrupt::restore_terminal();
     }
     // Errors always reach stderr, even with --quiet.
+    let no_color = no_color || aigate::env::Vars::from_process().no_color;
     let ui = Ui::new(json, no_color, false, false);
     ui.error(&format!("{err:#}"));
     if let Some(h) = hint_of(err) {

@@ -1,4 +1,4 @@
-//! Where aigate keeps its own files. The one place that reads `XDG_CONFIG_HOME` for aigate.
+//! Where aigate keeps its own files. `XDG_CONFIG_HOME` comes from [`crate::env`].
 
 use anyhow::Context;
 use std::path::PathBuf;
@@ -7,7 +7,7 @@ use std::path::PathBuf;
 /// the contract says), else the `directories` crate's config dir for `aigate`. The state file
 /// and the `--insecure-storage` token file both live here.
 pub fn config_dir() -> anyhow::Result<PathBuf> {
-    if let Some(xdg) = std::env::var_os("XDG_CONFIG_HOME").map(PathBuf::from)
+    if let Some(xdg) = crate::env::xdg_config_home()
         && xdg.is_absolute()
     {
         return Ok(xdg.join("aigate"));

@@ -19,7 +19,8 @@ pub struct Ui {
 
 impl Ui {
     pub fn new(json: bool, no_color: bool, verbose: bool, quiet: bool) -> Ui {
-        if no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        // `no_color`: `--no-color` or `NO_COLOR` (read by `crate::env`).
+        if no_color {
             console::set_colors_enabled(false);
             console::set_colors_enabled_stderr(false);
         }

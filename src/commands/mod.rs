@@ -1,6 +1,7 @@
 //! One thin file per command: each turns parsed arguments into calls on the parts below
 //! (`wizard`, `cloudflare`, `secrets`, `opencode`, `state`). Shared wiring is in `context`.
 
+pub mod doctor;
 pub mod emulator;
 pub mod logout;
 pub mod models;
@@ -31,6 +32,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Run(args) => run::exec(&mut ctx, &args),
         Command::Logout => logout::exec(&mut ctx),
         Command::ShellInit(args) => shell_init::exec(&ctx, &args),
+        Command::Doctor => doctor::exec(&mut ctx),
         Command::Emulator(_) => unreachable!("handled above"),
     }
 }

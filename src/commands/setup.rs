@@ -67,16 +67,9 @@ pub fn exec(ctx: &mut Context, args: &SetupArgs) -> anyhow::Result<i32> {
     let mut code = 0;
     if plan.run_test {
         ctx.ui.heading("Checking the gateway");
-        let list = finish::list_models(ctx, &client, &plan.account.id, &plan.gateway_id)?;
-        models_count = list.models.len();
-        match finish::test_prompt(
-            ctx,
-            &client,
-            &plan.account.id,
-            &plan.gateway_id,
-            &plan.model,
-            finish::TEST_PROMPT,
-        ) {
+        let checked = finish::check(ctx, &client, &plan)?;
+        models_count = checked.models;
+        match checked.test {
             Ok(o) => {
                 test = json!({
                     "model": plan.model, "ok": true, "route": crate::wizard::finish::describe_route(&o.route),
@@ -97,6 +90,7 @@ pub fn exec(ctx: &mut Context, args: &SetupArgs) -> anyhow::Result<i32> {
     }
 
     ctx.ui.heading("Done");
+    ctx.ui.ok(&finish::connected_line(&plan));
     let pf = profile_flag(&plan.profile);
     if let Some(s) = &ctx.sandbox {
         ctx.ui

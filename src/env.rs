@@ -1,0 +1,110 @@
+//! The process environment, read in one place. Every other module takes what it needs from an
+//! [`Env`] (directories) or [`Vars`] (variables) built here once per run by `context` (and
+//! replaced wholesale by `--sandbox` or a test), so no module reads `std::env` behind the
+//! run's back.
+//!
+//! The one exception is [`var`]: a variable whose *name* the user chose at run time
+//! (`--byok-key PROVIDER=ENV_VAR`) cannot be read ahead; it is still read only here.
+
+use crate::Secret;
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+/// The directories the paths of aigate and OpenCode depend on (injectable for tests).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Env {
+    pub home: PathBuf,
+    pub xdg_config_home: Option<PathBuf>,
+    pub xdg_data_home: Option<PathBuf>,
+    pub cwd: PathBuf,
+}
+
+impl Env {
+    /// Reads `HOME` (or the OS home directory), `XDG_CONFIG_HOME`, `XDG_DATA_HOME` and the
+    /// current directory. Empty XDG variables count as unset, as in OpenCode.
+    pub fn from_process() -> Env {
+        let home = std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf()))
+            .unwrap_or_else(|| PathBuf::from("."));
+        let xdg = |name: &str| {
+            std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        Env {
+            home,
+            xdg_config_home: xdg("XDG_CONFIG_HOME"),
+            xdg_data_home: xdg("XDG_DATA_HOME"),
+            cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+        }
+    }
+
+    /// OpenCode's global config directory: `($XDG_CONFIG_HOME or ~/.config)/opencode`.
+    pub fn config_dir(&self) -> PathBuf {
+        match &self.xdg_config_home {
+            Some(x) => x.join("opencode"),
+            None => self.home.join(".config").join("opencode"),
+        }
+    }
+
+    /// OpenCode's data directory: `($XDG_DATA_HOME or ~/.local/share)/opencode`.
+    pub fn data_dir(&self) -> PathBuf {
+        match &self.xdg_data_home {
+            Some(x) => x.join("opencode"),
+            None => self.home.join(".local").join("share").join("opencode"),
+        }
+    }
+}
+
+/// The variables aigate acts on (besides clap's `AIGATE_*` flag defaults).
+#[derive(Debug, Clone, Default)]
+pub struct Vars {
+    /// `CLOUDFLARE_API_TOKEN`, trimmed, when set and not empty: overrides a stored token.
+    pub cloudflare_api_token: Option<Secret>,
+    /// `NO_COLOR` set and not empty.
+    pub no_color: bool,
+    /// `PATH`, to find the clients `doctor` reports on.
+    pub path: Option<OsString>,
+}
+
+impl Vars {
+    pub fn from_process() -> Vars {
+        Vars {
+            cloudflare_api_token: std::env::var("CLOUDFLARE_API_TOKEN")
+                .ok()
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+                .map(Secret::new),
+            no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+            path: std::env::var_os("PATH"),
+        }
+    }
+
+    /// The first file called `name` (or `name.exe`/`.cmd` on Windows) in a `PATH` directory.
+    pub fn find_program(&self, name: &str) -> Option<PathBuf> {
+        let suffixes: &[&str] = if cfg!(windows) {
+            &["", ".exe", ".cmd", ".bat"]
+        } else {
+            &[""]
+        };
+        std::env::split_paths(self.path.as_ref()?).find_map(|dir| {
+            suffixes
+                .iter()
+                .map(|s| dir.join(format!("{name}{s}")))
+                .find(|p| p.is_file())
+        })
+    }
+}
+
+/// A variable named at run time by the user (e.g. `--byok-key openai=MY_KEY`), or `None` when
+/// unset or not Unicode.
+pub fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// `XDG_CONFIG_HOME` for aigate's own directory (see [`crate::paths`]).
+pub fn xdg_config_home() -> Option<PathBuf> {
+    std::env::var_os("XDG_CONFIG_HOME").map(PathBuf::from)
+}

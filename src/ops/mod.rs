@@ -1,0 +1,7 @@
+//! The operations behind the commands: each takes the run [`crate::context::Context`] and the
+//! command's arguments, does the work, and returns a typed, serialisable report
+//! ([`crate::report::Report`]) that the command renders. Nothing here prints results; progress
+//! and notes go through `ctx.ui`.
+
+pub mod doctor;
+pub mod status;
