@@ -124,6 +124,17 @@ impl From<TokenDeliveryArg> for crate::domain::TokenDelivery {
     }
 }
 
+/// A coding agent `setup --client` connects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClientArg {
+    /// OpenCode (its config file; the default)
+    Opencode,
+    /// Claude Code (nothing on disk; `aigate run -- claude`)
+    ClaudeCode,
+    /// OpenAI Codex CLI (a profile file in ~/.codex; `aigate run -- codex`)
+    Codex,
+}
+
 #[derive(Debug, Clone, Default, Args)]
 pub struct SetupArgs {
     /// Never prompt; a missing answer exits 2 naming the flag (implied when stdin is not a terminal)
@@ -189,6 +200,10 @@ pub struct SetupArgs {
     /// Print the plan (what would be created, stored, written); change nothing anywhere
     #[arg(long)]
     pub dry_run: bool,
+
+    /// Which coding agents to connect (repeatable; default: opencode, or a choice of the installed ones)
+    #[arg(long = "client", value_enum, value_name = "CLIENT")]
+    pub clients: Vec<ClientArg>,
 
     /// Run everything against the embedded Cloudflare emulator with throwaway storage
     #[arg(long)]

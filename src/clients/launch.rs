@@ -30,6 +30,41 @@ pub struct Where<'a> {
     pub claude_settings: PathBuf,
 }
 
+impl<'a> Where<'a> {
+    /// The run's profile, gateway URL, `CODEX_HOME` and Claude Code's settings file.
+    pub fn of(ctx: &'a crate::context::Context) -> Where<'a> {
+        let claude_dir = match ctx.sandbox {
+            Some(_) => None,
+            None => std::env::var_os("CLAUDE_CONFIG_DIR"),
+        };
+        Where {
+            aigate_profile: ctx.profile_name(),
+            gateway_url: &ctx.endpoints.gateway_url,
+            codex_home: ctx.codex_home(),
+            claude_settings: crate::agents::claude_code::settings_path(
+                &ctx.env.home,
+                claude_dir.as_deref(),
+            ),
+        }
+    }
+}
+
+/// `logout` for Claude Code and Codex: aigate's keys out of Codex's profile file, aigate's
+/// variables out of Claude Code's `settings.json` (only what aigate wrote). What was removed.
+pub fn remove_agents(
+    profile: &Profile,
+    at: &Where,
+    env: &crate::opencode::Env,
+) -> anyhow::Result<Vec<String>> {
+    let mut out = vec![];
+    for agent in [Agent::ClaudeCode, Agent::Codex] {
+        if let Some(a) = adapter(agent, profile, at) {
+            out.extend(a.remove_credential(env, None)?.removed);
+        }
+    }
+    Ok(out)
+}
+
 /// The adapter `aigate run` uses for a Claude Code or Codex command.
 fn adapter(agent: Agent, profile: &Profile, at: &Where) -> Option<Box<dyn ClientAdapter>> {
     match agent {

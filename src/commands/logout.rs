@@ -28,6 +28,10 @@ pub fn exec(ctx: &mut Context) -> anyhow::Result<i32> {
             auth_path.display()
         ));
     }
+    let at = crate::clients::launch::Where::of(ctx);
+    removed.extend(crate::clients::launch::remove_agents(
+        &profile, &at, &ctx.env,
+    )?);
 
     let ui = &ctx.ui;
     if removed.is_empty() {

@@ -10,15 +10,7 @@ pub fn exec(ctx: &mut Context, args: &RunArgs) -> anyhow::Result<i32> {
     let profile = ctx.require_profile()?;
     let (token, _) = ctx.token_for(&profile)?;
     let (program, rest) = args.command.split_first().expect("clap requires a command");
-    let at = crate::clients::launch::Where {
-        aigate_profile: ctx.profile_name(),
-        gateway_url: &ctx.endpoints.gateway_url,
-        codex_home: ctx.codex_home(),
-        claude_settings: crate::agents::claude_code::settings_path(
-            &ctx.env.home,
-            std::env::var_os("CLAUDE_CONFIG_DIR").as_deref(),
-        ),
-    };
+    let at = crate::clients::launch::Where::of(ctx);
     let launch = crate::clients::launch::prepare(program, rest, &profile, &token, &at)?;
     let mut cmd = std::process::Command::new(program);
     cmd.args(&launch.args);

@@ -109,13 +109,12 @@ fn local(ctx: &Context, plan: &Plan) -> anyhow::Result<Applied> {
     };
 
     let mut txn = Transaction::new();
-    let changes = [
-        Some(&plan.config_change),
-        plan.auth_change.as_ref(),
-        Some(&plan.state_change),
-    ];
+    let changes = [Some(&plan.config_change), plan.auth_change.as_ref()]
+        .into_iter()
+        .chain(plan.clients.changes.iter().map(Some))
+        .chain([Some(&plan.state_change)]);
     let mut written = vec![];
-    for change in changes.into_iter().flatten() {
+    for change in changes.flatten() {
         let step = interrupt::checkpoint().and_then(|_| txn.apply(change));
         if let Err(e) = step {
             let rolled = txn.rollback();
@@ -145,6 +144,7 @@ fn local(ctx: &Context, plan: &Plan) -> anyhow::Result<Applied> {
     for change in [Some(&plan.config_change), plan.auth_change.as_ref()]
         .into_iter()
         .flatten()
+        .chain(plan.clients.changes.iter())
     {
         let verb = match change.describe().as_str() {
             "create" => "Created",

@@ -105,6 +105,8 @@ pub struct Plan {
     pub config_merge: MergeOutcome,
     pub auth_change: Option<FileChange>,
     pub state_change: FileChange,
+    /// The coding agents besides OpenCode and their files (Codex's profile).
+    pub clients: super::clients::ClientsPlan,
     pub new_profile: Profile,
     pub run_test: bool,
 }
@@ -200,6 +202,7 @@ impl Plan {
                 auth.describe()
             ));
         }
+        lines.extend(self.clients.lines.iter().cloned());
         lines.push(format!(
             "aigate state     {} ({})",
             self.state_change.path.display(),

@@ -89,6 +89,9 @@ pub fn step(q: &mut Ask<'_>, mut state: State, answers: Answers) -> anyhow::Resu
         TokenDelivery::Env => None,
     };
 
+    let agents = crate::wizard::clients::choose(ctx, args, &mut *prompter)?;
+    let clients = crate::wizard::clients::plan(ctx, &agents, &account.id, &gw.id, &models.model)?;
+
     let new_profile = Profile {
         account_id: account.id.clone(),
         account_name: Some(account.name.clone()),
@@ -126,6 +129,7 @@ pub fn step(q: &mut Ask<'_>, mut state: State, answers: Answers) -> anyhow::Resu
         config_merge,
         auth_change,
         state_change,
+        clients,
         new_profile,
         run_test: !args.skip_test,
     })
