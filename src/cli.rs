@@ -85,6 +85,8 @@ pub enum Command {
     ShellInit(ShellInitArgs),
     /// Everything `status` checks, plus the installed clients; exit 1 on any failure
     Doctor,
+    /// Print ready-to-paste code that calls the gateway (the token read from CLOUDFLARE_API_TOKEN)
+    Snippet(SnippetArgs),
     /// Serve the Cloudflare emulator on 127.0.0.1 (for development and tests)
     #[command(hide = true)]
     Emulator(EmulatorArgs),
@@ -255,6 +257,28 @@ pub enum Shell {
 pub struct ShellInitArgs {
     #[arg(value_enum)]
     pub shell: Shell,
+}
+
+/// What `aigate snippet` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SnippetTarget {
+    /// TypeScript with the OpenAI SDK (npm `openai`)
+    OpenaiTs,
+    /// Python with the OpenAI SDK (PyPI `openai`)
+    OpenaiPython,
+    /// Python with the Anthropic SDK (PyPI `anthropic`)
+    AnthropicPython,
+    /// A curl command
+    Curl,
+    /// Shell `export` lines for tools that read OPENAI_*/ANTHROPIC_* variables
+    Env,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SnippetArgs {
+    /// Which language or tool the snippet is for
+    #[arg(long = "for", value_enum, value_name = "TARGET")]
+    pub target: SnippetTarget,
 }
 
 #[derive(Debug, Clone, Args)]

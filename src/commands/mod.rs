@@ -9,6 +9,7 @@ pub mod rotate;
 pub mod run;
 pub mod setup;
 pub mod shell_init;
+pub mod snippet;
 pub mod status;
 pub mod test;
 
@@ -33,6 +34,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Logout => logout::exec(&mut ctx),
         Command::ShellInit(args) => shell_init::exec(&ctx, &args),
         Command::Doctor => doctor::exec(&mut ctx),
+        Command::Snippet(args) => snippet::exec(&mut ctx, &args),
         Command::Emulator(_) => unreachable!("handled above"),
     }
 }

@@ -4,4 +4,5 @@
 //! and notes go through `ctx.ui`.
 
 pub mod doctor;
+pub mod snippet;
 pub mod status;
