@@ -189,3 +189,68 @@ fn run_without_a_codex_profile_says_how_to_make_one() {
         .assert_stderr_contains("aigate.config.toml is missing")
         .assert_stderr_contains("aigate setup --client codex");
 }
+
+fn doctor_client_checks(w: &World) -> Vec<serde_json::Value> {
+    let mut cmd = w.aigate();
+    cmd.env("CODEX_HOME", codex_home(w))
+        .args(["doctor", "--json"]);
+    let doc = w.run(&mut cmd).json();
+    doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| {
+            let id = c["id"].as_str().unwrap_or_default();
+            id.starts_with("client.codex") || id.starts_with("client.claude-code")
+        })
+        .cloned()
+        .collect()
+}
+
+fn status_of<'a>(checks: &'a [serde_json::Value], id: &str) -> Option<&'a str> {
+    checks
+        .iter()
+        .find(|c| c["id"] == id)
+        .and_then(|c| c["status"].as_str())
+}
+
+#[test]
+fn doctor_checks_the_codex_profile_it_wrote() {
+    let w = World::new();
+    // Neither agent installed nor configured: doctor says nothing about them.
+    setup(&w, &["--model", "openai/gpt-5-mini"]).assert_code(0);
+    assert!(doctor_client_checks(&w).is_empty());
+
+    setup(&w, &["--model", "openai/gpt-5-mini", "--client", "codex"]).assert_code(0);
+    let checks = doctor_client_checks(&w);
+    assert_eq!(
+        status_of(&checks, "client.codex.profile"),
+        Some("ok"),
+        "{checks:#?}"
+    );
+    assert_eq!(status_of(&checks, "client.codex.installed"), Some("warn"));
+
+    // A profile pointing elsewhere fails, with the command that fixes it.
+    let path = codex_home(&w).join("aigate.config.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("existing-gw", "another-gw")).unwrap();
+    let checks = doctor_client_checks(&w);
+    let c = checks
+        .iter()
+        .find(|c| c["id"] == "client.codex.profile")
+        .unwrap();
+    assert_eq!(c["status"], "fail");
+    assert_eq!(c["fix"], "aigate setup --client codex");
+
+    // A legacy [profiles.aigate] table in config.toml makes Codex refuse --profile: named.
+    std::fs::write(
+        codex_home(&w).join("config.toml"),
+        "[profiles.aigate]\nmodel = \"o3\"\n",
+    )
+    .unwrap();
+    let checks = doctor_client_checks(&w);
+    assert_eq!(
+        status_of(&checks, "client.codex.legacy-profile"),
+        Some("fail")
+    );
+}
