@@ -204,14 +204,7 @@ pub fn env_token() -> Option<Secret> {
     Vars::from_process().cloudflare_api_token
 }
 
-/// ` --profile NAME` for hints, empty for the default profile.
-pub fn profile_flag(name: &str) -> String {
-    if name == "default" {
-        String::new()
-    } else {
-        format!(" --profile {name}")
-    }
-}
+pub use crate::domain::profile_flag;
 
 /// Read a token from stdin to EOF, trimming one trailing newline.
 pub fn read_token_stdin() -> anyhow::Result<Secret> {

@@ -136,7 +136,7 @@ impl ClientAdapter for Codex {
         let want = self.profile_for(&input.profile.model);
         let fix = format!(
             "aigate{} setup --client codex",
-            crate::context::profile_flag(input.profile_name)
+            crate::domain::profile_flag(input.profile_name)
         );
         let text = std::fs::read_to_string(&path).unwrap_or_default();
         out.push(if text.is_empty() {

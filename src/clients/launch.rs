@@ -113,7 +113,7 @@ pub fn prepare(
             )
             .with_hint(format!(
                 "run `aigate{} setup --client codex`",
-                crate::context::profile_flag(at.aigate_profile)
+                crate::domain::profile_flag(at.aigate_profile)
             ))
             .into());
         }
@@ -136,68 +136,8 @@ pub fn prepare(
     })
 }
 
-/// `doctor`'s lines for Claude Code and Codex (the [`crate::checks::clients::CONTRIBUTORS`]
-/// entry): each agent that is installed or configured by aigate gets its adapter's checks
-/// (installed and version; Codex: its profile file points at this gateway, no legacy
-/// `[profiles.…]` table; Claude Code: a plaintext token in `settings.json`).
-pub fn doctor_checks(
-    ctx: &crate::context::Context,
-    profile: Option<&Profile>,
-) -> Vec<crate::checks::Check> {
-    let Some(profile) = profile else {
-        return vec![];
-    };
-    let at = Where::of(ctx);
-    let input = super::detect::Input::new(&ctx.env, None);
-    let token = ctx.token_for(profile).ok().map(|(t, _)| t);
-    let check_input = super::CheckInput {
-        profile,
-        profile_name: ctx.profile_name(),
-        token: token.as_ref(),
-    };
-    let mut out = vec![];
-    for agent in [Agent::ClaudeCode, Agent::Codex] {
-        let installation = super::detect::agent_installation(agent.command(), &input);
-        let configured = match agent {
-            Agent::Codex => codex::profile_path(&at.codex_home, at.aigate_profile).exists(),
-            _ => std::fs::read_to_string(&at.claude_settings)
-                .is_ok_and(|t| t.contains("cf-aig-authorization")),
-        };
-        if !installation.installed() && !configured {
-            continue;
-        }
-        let adapter: Box<dyn ClientAdapter> = match agent {
-            Agent::ClaudeCode => Box::new(ClaudeCode::new(
-                installation,
-                at.claude_settings.clone(),
-                None,
-            )),
-            _ => Box::new(Codex::new(installation, site(profile, &at))),
-        };
-        for c in adapter.checks(&check_input) {
-            let status = match c.level {
-                super::Level::Ok => crate::checks::Outcome::Ok,
-                super::Level::Warn => crate::checks::Outcome::Warn,
-                super::Level::Fail => crate::checks::Outcome::Fail,
-            };
-            // Codex's profile is only required once it was set up (or Codex is the agent run).
-            let status = if c.name == "codex.profile" && !configured {
-                crate::checks::Outcome::Warn
-            } else {
-                status
-            };
-            out.push(crate::checks::Check::new(
-                &format!("client.{}", c.name),
-                status,
-                c.message,
-                c.fix,
-            ));
-        }
-    }
-    out
-}
-
-fn site(profile: &Profile, at: &Where) -> CodexSite {
+/// Codex's files and gateway for this profile.
+pub fn site(profile: &Profile, at: &Where) -> CodexSite {
     CodexSite {
         aigate_profile: at.aigate_profile.to_string(),
         codex_home: at.codex_home.clone(),
