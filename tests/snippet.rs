@@ -139,7 +139,11 @@ fn python() -> Result<PathBuf, String> {
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/py-sdk/bin/python")
         });
     let ok = std::process::Command::new(&py)
-        .args(["-c", "import openai, anthropic"])
+        // find_spec locates the packages without importing them (imports are slow).
+        .args([
+            "-c",
+            "import importlib.util as u, sys; sys.exit(not (u.find_spec('openai') and u.find_spec('anthropic')))",
+        ])
         .output()
         .is_ok_and(|o| o.status.success());
     if ok {
