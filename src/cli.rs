@@ -106,6 +106,8 @@ pub enum TokenDeliveryArg {
     Env,
     /// Also written to OpenCode's own auth.json (mode 0600), so plain `opencode` works
     OpencodeAuth,
+    /// Also written to Claude Code's settings.json `env` block (PLAINTEXT, mode 0600), so plain `claude` works
+    ClaudeSettings,
 }
 
 impl From<BillingArg> for crate::domain::Billing {
@@ -122,6 +124,9 @@ impl From<TokenDeliveryArg> for crate::domain::TokenDelivery {
         match a {
             TokenDeliveryArg::Env => crate::domain::TokenDelivery::Env,
             TokenDeliveryArg::OpencodeAuth => crate::domain::TokenDelivery::OpencodeAuth,
+            // OpenCode keeps receiving the token through `aigate run`; the wizard's client
+            // step writes Claude Code's settings.json.
+            TokenDeliveryArg::ClaudeSettings => crate::domain::TokenDelivery::Env,
         }
     }
 }

@@ -254,3 +254,52 @@ fn doctor_checks_the_codex_profile_it_wrote() {
         Some("fail")
     );
 }
+
+#[test]
+fn claude_settings_delivery_is_opt_in_loud_0600_and_undone_by_logout() {
+    let w = World::new();
+    let settings = w.home().join(".claude").join("settings.json");
+    std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
+    let user = "{\n  \"model\": \"opus\",\n  \"env\": {\n    \"MY_VAR\": \"1\"\n  }\n}\n";
+    std::fs::write(&settings, user).unwrap();
+
+    let out = setup(
+        &w,
+        &[
+            "--model",
+            "anthropic/claude-sonnet-4.5",
+            "--token-delivery",
+            "claude-settings",
+        ],
+    );
+    out.assert_code(0)
+        .assert_stderr_contains("PLAINTEXT")
+        .assert_stderr_contains("settings.json");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap();
+    assert_eq!(v["model"], "opus");
+    assert_eq!(v["env"]["MY_VAR"], "1");
+    assert_eq!(
+        v["env"]["ANTHROPIC_CUSTOM_HEADERS"],
+        format!("cf-aig-authorization: Bearer {TOKEN}")
+    );
+    assert_eq!(
+        v["env"]["ANTHROPIC_BASE_URL"],
+        format!("{}/{ACCOUNT}/{GW}/anthropic", w.emu.gateway_url())
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&settings).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    // No backup of a file that now holds the token.
+    let copies = std::fs::read_dir(settings.parent().unwrap())
+        .unwrap()
+        .count();
+    assert_eq!(copies, 1, "a backup of settings.json was made");
+
+    logout(&w).assert_code(0);
+    assert_eq!(std::fs::read_to_string(&settings).unwrap(), user);
+    w.assert_no_leak(&[TOKEN]);
+}

@@ -5,11 +5,13 @@
 //! `anthropic/` one over Messages) and a sensible default is said when the profile's model
 //! does not fit.
 
+use crate::Secret;
 use crate::agents::{Agent, codex};
-use crate::cli::{ClientArg, SetupArgs};
+use crate::cli::{ClientArg, SetupArgs, TokenDeliveryArg};
 use crate::context::Context;
 use crate::files::FileChange;
 use crate::prompt::Prompter;
+use crate::state::Profile;
 
 /// The agents chosen and the file changes they add to the plan.
 #[derive(Debug, Default)]
@@ -34,8 +36,15 @@ pub fn choose(
     args: &SetupArgs,
     prompter: &mut dyn Prompter,
 ) -> anyhow::Result<Vec<Agent>> {
-    if !args.clients.is_empty() {
+    let claude_settings = args.token_delivery == Some(TokenDeliveryArg::ClaudeSettings);
+    if !args.clients.is_empty() || claude_settings {
         let mut out: Vec<Agent> = args.clients.iter().map(|c| agent_of(*c)).collect();
+        if out.is_empty() {
+            out.push(Agent::Opencode);
+        }
+        if claude_settings && !out.contains(&Agent::ClaudeCode) {
+            out.push(Agent::ClaudeCode);
+        }
         out.dedup();
         return Ok(out);
     }
@@ -69,6 +78,36 @@ pub fn choose(
     } else {
         chosen
     })
+}
+
+/// With `--token-delivery claude-settings`: the variables (token included) in Claude Code's
+/// `settings.json`, after a loud warning, as `--insecure-storage` gives one.
+pub fn plan_claude_settings(
+    ctx: &Context,
+    args: &SetupArgs,
+    profile: &Profile,
+    token: &Secret,
+    out: &mut ClientsPlan,
+) -> anyhow::Result<()> {
+    if args.token_delivery != Some(TokenDeliveryArg::ClaudeSettings) {
+        return Ok(());
+    }
+    let at = crate::clients::launch::Where::of(ctx);
+    let vars = crate::agents::claude_code::env(profile, at.gateway_url, token);
+    let change = crate::agents::claude_code::plan_settings_write(&at.claude_settings, &vars)?;
+    ctx.ui.warn(&format!(
+        "--token-delivery claude-settings: the Cloudflare API token will be kept in PLAINTEXT in {} \
+         (mode 0600, readable by you and by anything running as you, and by your backups). \
+         `aigate run -- claude` needs no file; `aigate logout` removes these variables.",
+        at.claude_settings.display()
+    ));
+    out.lines.push(format!(
+        "Claude settings  {} ({}, mode 0600, token in PLAINTEXT)",
+        change.path.display(),
+        change.describe()
+    ));
+    out.changes.push(change);
+    Ok(())
 }
 
 /// The changes and notes for the chosen agents other than OpenCode.

@@ -90,7 +90,8 @@ pub fn step(q: &mut Ask<'_>, mut state: State, answers: Answers) -> anyhow::Resu
     };
 
     let agents = crate::wizard::clients::choose(ctx, args, &mut *prompter)?;
-    let clients = crate::wizard::clients::plan(ctx, &agents, &account.id, &gw.id, &models.model)?;
+    let mut clients =
+        crate::wizard::clients::plan(ctx, &agents, &account.id, &gw.id, &models.model)?;
 
     let new_profile = Profile {
         account_id: account.id.clone(),
@@ -105,6 +106,13 @@ pub fn step(q: &mut Ask<'_>, mut state: State, answers: Answers) -> anyhow::Resu
         opencode_config: config_path,
         auth_json: (delivery == TokenDelivery::OpencodeAuth).then_some(auth_path),
     };
+    crate::wizard::clients::plan_claude_settings(
+        ctx,
+        args,
+        &new_profile,
+        &tok.token,
+        &mut clients,
+    )?;
     state
         .profiles
         .insert(ctx.profile_name().to_string(), new_profile.clone());
