@@ -4,6 +4,12 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+mod values;
+pub use values::{
+    AccountId, BYOK_PROVIDERS, ByokKeySpec, GatewayId, MAX_TOKEN_LEN, ModelId, ProfileName,
+    token_problem,
+};
+
 /// How the gateway pays the model providers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

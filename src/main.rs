@@ -2,11 +2,10 @@
 //! code of the contract (under `--json`, one error document on stdout).
 
 use aigate::error::{ErrorDocument, exit_code_for, hint_of};
-use aigate::{cli::Cli, commands, exit, interrupt, ui::Ui};
-use clap::Parser;
+use aigate::{commands, exit, interrupt, ui::Ui};
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = aigate::cli::parse_or_exit();
     let (json, no_color) = (cli.global.json, cli.global.no_color);
     let code = match commands::dispatch(cli) {
         Ok(code) => code,

@@ -11,6 +11,9 @@ pub fn exec(ctx: &mut Context, args: &SetupArgs) -> anyhow::Result<i32> {
     if !args.byok_keys.is_empty() && args.billing == Some(crate::cli::BillingArg::Unified) {
         return Err(crate::exit::Failure::usage("--byok-key only goes with --billing byok").into());
     }
+    if let Some(p) = crate::domain::ByokKeySpec::duplicate(&args.byok_keys) {
+        return Err(crate::exit::Failure::usage(format!("--byok-key names {p} twice")).into());
+    }
     if let Some(s) = &ctx.sandbox {
         ctx.ui.note(&format!(
             "Sandbox: talking to the embedded Cloudflare emulator; files go to {}",
@@ -141,9 +144,9 @@ fn sandbox_defaults(args: &SetupArgs) -> SetupArgs {
     use crate::emulator::sandbox;
     let mut a = args.clone();
     a.account_id
-        .get_or_insert_with(|| sandbox::ACCOUNT_ID.to_string());
+        .get_or_insert_with(|| crate::domain::AccountId::known(sandbox::ACCOUNT_ID));
     a.gateway
-        .get_or_insert_with(|| sandbox::DEFAULT_GATEWAY_ID.to_string());
+        .get_or_insert_with(|| crate::domain::GatewayId::known(sandbox::DEFAULT_GATEWAY_ID));
     a.billing.get_or_insert(if a.byok_keys.is_empty() {
         crate::cli::BillingArg::Unified
     } else {

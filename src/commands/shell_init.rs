@@ -1,4 +1,4 @@
-//! `aigate shell-init bash|zsh|fish`: a snippet (from `templates/`) that makes plain
+//! `aigate shell-init bash|zsh|fish|powershell`: a snippet (from `templates/`) that makes plain
 //! `opencode` start through `aigate run`, so the token comes from the keychain.
 
 use crate::cli::{Shell, ShellInitArgs};
@@ -7,12 +7,14 @@ use crate::context::Context;
 const BASH: &str = include_str!("../../templates/shell-init.bash.j2");
 const ZSH: &str = include_str!("../../templates/shell-init.zsh.j2");
 const FISH: &str = include_str!("../../templates/shell-init.fish.j2");
+const POWERSHELL: &str = include_str!("../../templates/shell-init.powershell.j2");
 
 pub fn render(shell: Shell, profile: &str) -> anyhow::Result<String> {
     let (name, source) = match shell {
         Shell::Bash => ("shell-init.bash", BASH),
         Shell::Zsh => ("shell-init.zsh", ZSH),
         Shell::Fish => ("shell-init.fish", FISH),
+        Shell::Powershell => ("shell-init.ps1", POWERSHELL),
     };
     let mut env = minijinja::Environment::new();
     env.add_template(name, source)?;
@@ -42,6 +44,12 @@ mod tests {
             let s = render(shell, "work").unwrap();
             assert!(s.contains("aigate --profile work run -- opencode"), "{s}");
         }
+        let ps = render(Shell::Powershell, "work").unwrap();
+        assert!(ps.contains("function opencode {"), "{ps}");
+        assert!(
+            ps.contains("& aigate --profile work run opencode @args"),
+            "{ps}"
+        );
         assert!(
             !render(Shell::Bash, "default")
                 .unwrap()

@@ -9,7 +9,11 @@ pub fn exec(ctx: &mut Context, args: &TestArgs) -> anyhow::Result<i32> {
     let profile = ctx.require_profile()?;
     let (token, _) = ctx.token_for(&profile)?;
     let client = ctx.client(token)?;
-    let model = args.model.clone().unwrap_or_else(|| profile.model.clone());
+    let model = args
+        .model
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_else(|| profile.model.clone());
     let prompt = args
         .prompt
         .clone()
