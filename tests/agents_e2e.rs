@@ -120,6 +120,19 @@ impl E2e {
 
     /// The token reached the gateway only as `cf-aig-authorization: Bearer <token>`: in no
     /// other header, in no body.
+    /// Every request the agent sent was answered (no route the emulator lacks).
+    fn assert_all_answered(&self) {
+        for r in self.gateway_requests() {
+            assert!(
+                (200..300).contains(&r.status),
+                "{} {} was answered {}",
+                r.method,
+                r.path,
+                r.status
+            );
+        }
+    }
+
     fn assert_token_only_in_the_gateway_header(&self) {
         for r in self.gateway_requests() {
             for (k, v) in &r.headers {
@@ -194,9 +207,12 @@ fn codex_answers_through_aigate_run_on_the_responses_route() {
         );
         assert_eq!(r.header("authorization"), None, "a provider key was sent");
         assert!(r.body.contains("\"gpt-5-mini\""), "model not in the body");
+        let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(body["stream"], true, "Codex streams its Responses requests");
         assert_eq!(r.status, 200);
     }
     e.assert_token_only_in_the_gateway_header();
+    e.assert_all_answered();
     assert_eq!(
         std::fs::read_to_string(e.codex_home().join("config.toml")).unwrap(),
         user_config,
@@ -259,7 +275,16 @@ fn claude_code_answers_through_aigate_run_on_the_messages_route() {
         );
     }
     assert!(messages.iter().any(|r| r.status == 200));
+    // The prompt itself is streamed (Messages SSE).
+    assert!(
+        messages.iter().any(|r| {
+            let b: serde_json::Value = serde_json::from_str(&r.body).unwrap_or_default();
+            b["stream"] == true && r.body.contains("Say hello")
+        }),
+        "no streamed Messages request carried the prompt"
+    );
     e.assert_token_only_in_the_gateway_header();
+    e.assert_all_answered();
     // Nothing on disk for Claude Code by default: no token in any file, settings.json
     // included (Claude Code writes its own files under HOME/.claude).
     e.w.assert_no_leak(&[TOKEN]);
