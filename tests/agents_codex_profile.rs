@@ -133,7 +133,8 @@ fn a_non_openai_model_gives_codex_its_default_and_says_so() {
         ],
     );
     out.assert_code(0)
-        .assert_stderr_contains("Codex needs an openai/ model; it will use openai/gpt-5-mini");
+        .assert_stderr_contains("Codex needs an openai/ model; it will use openai/gpt-5-mini")
+        .assert_stderr_contains("Launch Codex:      aigate run -- codex");
     let text = std::fs::read_to_string(codex_home(&w).join("aigate.config.toml")).unwrap();
     assert!(text.contains("model = \"gpt-5-mini\""), "{text}");
     assert!(
@@ -159,16 +160,18 @@ fn invalid_codex_profile_is_refused_before_anything_is_written() {
 #[test]
 fn claude_code_alone_writes_nothing_of_its_own() {
     let w = World::new();
-    setup(
+    let out = setup(
         &w,
         &[
             "--model",
             "anthropic/claude-sonnet-4.5",
             "--client",
             "claude-code",
+            "--json",
         ],
-    )
-    .assert_code(0);
+    );
+    out.assert_code(0);
+    assert_eq!(out.json()["clients"], serde_json::json!(["claude-code"]));
     assert!(
         !w.home().join(".claude").exists(),
         "a Claude Code file was written"

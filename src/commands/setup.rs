@@ -109,6 +109,9 @@ pub fn exec(ctx: &mut Context, args: &SetupArgs) -> anyhow::Result<i32> {
             }
         };
         ctx.ui.info(&format!("Launch OpenCode:   {launch}"));
+        for line in crate::wizard::clients::launch_lines(&plan.clients, &pf) {
+            ctx.ui.info(&line);
+        }
         ctx.ui
             .info(&format!("Check the setup:   aigate{pf} status"));
     }
@@ -133,6 +136,7 @@ pub fn exec(ctx: &mut Context, args: &SetupArgs) -> anyhow::Result<i32> {
             "token_expires_on": plan.token_info.expires_on.map(|e| e.to_rfc3339()),
             "files_written": applied.files_written,
             "backups": applied.backups,
+            "clients": plan.clients.agents,
         }));
     }
     Ok(code)

@@ -30,6 +30,18 @@ fn agent_of(a: ClientArg) -> Agent {
     }
 }
 
+/// The closing lines saying how to launch each agent besides OpenCode.
+pub fn launch_lines(plan: &ClientsPlan, profile_args: &str) -> Vec<String> {
+    plan.agents
+        .iter()
+        .filter(|a| **a != Agent::Opencode)
+        .map(|a| {
+            let label = format!("Launch {a}:");
+            format!("{label:<19}aigate{profile_args} run -- {}", a.command())
+        })
+        .collect()
+}
+
 /// `--client` values, or the interactive choice, or OpenCode alone.
 pub fn choose(
     ctx: &Context,
