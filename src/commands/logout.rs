@@ -6,10 +6,26 @@ use crate::files::Transaction;
 use crate::opencode;
 use serde_json::json;
 
-pub fn exec(ctx: &mut Context) -> anyhow::Result<i32> {
+pub fn exec(ctx: &mut Context, args: &crate::cli::LogoutArgs) -> anyhow::Result<i32> {
     let profile = ctx.require_profile()?;
     let name = ctx.profile_name().to_string();
     let mut removed: Vec<String> = vec![];
+    if args.revoke {
+        // First at Cloudflare: if that fails, nothing local has changed yet.
+        let read = || {
+            crate::tokens::admin::read(
+                args.token_stdin,
+                args.non_interactive,
+                "Revoking the token aigate minted",
+            )
+        };
+        match crate::tokens::revoke::revoke_minted(ctx, &profile, read)? {
+            Some(line) => removed.push(line),
+            None => ctx.ui.note(
+                "--revoke: the stored token was not minted by aigate; delete it in the dashboard if you no longer need it",
+            ),
+        }
+    }
 
     let store = ctx.store_of(profile.token_store)?;
     if store.delete(&name)? {

@@ -15,6 +15,16 @@ use serde_json::json;
 pub fn exec(ctx: &mut Context, args: &RotateArgs) -> anyhow::Result<i32> {
     let profile = ctx.require_profile()?;
     let name = ctx.profile_name().to_string();
+    // A token aigate minted is rolled (or replaced) with an admin token used once.
+    if let Some(record) = crate::tokens::rotate::minted(&profile) {
+        let admin = crate::tokens::admin::read(
+            args.token_stdin,
+            args.non_interactive,
+            "Rotating the token aigate minted",
+        )?;
+        let report = crate::tokens::rotate::rotate_minted(ctx, &profile, record, admin)?;
+        return Ok(crate::report::emit(&ctx.ui, &report));
+    }
     let new = if args.token_stdin {
         read_token_stdin()?
     } else if let Some(t) = env_token() {

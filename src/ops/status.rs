@@ -32,6 +32,8 @@ pub struct StatusReport {
     pub token_masked: String,
     pub token_expires_on: Option<String>,
     pub token_delivery: TokenDelivery,
+    /// Which token is stored: minted by aigate (id, permissions) or the one given (and why).
+    pub stored_token: Option<crate::state::StoredToken>,
     pub opencode_config: PathBuf,
     /// No check of OpenCode's config failed.
     pub opencode_config_matches: bool,
@@ -125,6 +127,10 @@ fn gather(ctx: &Context, profile: &Profile) -> anyhow::Result<Gathered> {
         token: token.clone(),
     };
     let mut all = checks::token::checks(&token_facts);
+    all.push(crate::tokens::describe::check(
+        profile.stored_token.as_ref(),
+        &profile_flag(ctx.profile_name()),
+    ));
     all.extend(checks::opencode::checks(&oc_facts));
     let auth = auth_path.map(|path| AuthJson {
         path,
@@ -190,6 +196,7 @@ impl Gathered {
             small_model: p.small_model,
             token_store: p.token_store,
             token_delivery: p.token_delivery,
+            stored_token: p.stored_token,
             opencode_config: p.opencode_config,
         }
     }
@@ -222,6 +229,10 @@ impl Report for StatusReport {
         ui.out(&format!(
             "Token            {} from {}: {}{expires}",
             self.token_masked, self.token_source, self.token_status
+        ));
+        ui.out(&format!(
+            "Token kind       {}",
+            crate::tokens::describe::kind_line(self.stored_token.as_ref())
         ));
         ui.out(&format!(
             "OpenCode config  {}",

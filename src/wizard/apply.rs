@@ -13,9 +13,20 @@ pub struct Applied {
     pub files_written: Vec<std::path::PathBuf>,
 }
 
-pub fn apply(ctx: &Context, client: &Client, plan: &Plan) -> anyhow::Result<Applied> {
+pub fn apply(ctx: &Context, client: &Client, plan: &mut Plan) -> anyhow::Result<Applied> {
     remote(ctx, client, plan)?;
-    local(ctx, plan)
+    // Which token is stored: a minted Run + Read token, or the given one (crate::tokens).
+    let daily = super::daily::choose(ctx, client, plan)?;
+    match local(ctx, plan) {
+        Ok(applied) => {
+            crate::tokens::daily::settle(ctx, client, &daily);
+            Ok(applied)
+        }
+        Err(e) => {
+            crate::tokens::daily::discard(ctx, client, &daily);
+            Err(e)
+        }
+    }
 }
 
 fn remote(ctx: &Context, client: &Client, plan: &Plan) -> anyhow::Result<()> {

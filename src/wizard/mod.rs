@@ -4,6 +4,7 @@
 
 pub mod apply;
 pub mod clients;
+mod daily;
 pub mod finish;
 pub mod gather;
 pub mod plan;

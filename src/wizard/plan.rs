@@ -109,6 +109,8 @@ pub struct Plan {
     pub clients: super::clients::ClientsPlan,
     pub new_profile: Profile,
     pub run_test: bool,
+    /// `--token-scope`, `--token-expires`: which token ends up stored (see `crate::tokens`).
+    pub daily: crate::tokens::DailyRequest,
 }
 
 impl Plan {
@@ -178,6 +180,12 @@ impl Plan {
             )
         };
         lines.push(token_line);
+        if self.daily.scope != Some(crate::tokens::TokenScopeArg::AsGiven) {
+            lines.push(
+                "token scope      minimal: store a token with only AI Gateway Run and Read when the token above may create one"
+                    .to_string(),
+            );
+        }
         lines.push(format!(
             "token delivery   {}",
             match self.delivery {

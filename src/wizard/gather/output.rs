@@ -105,6 +105,7 @@ pub fn step(q: &mut Ask<'_>, mut state: State, answers: Answers) -> anyhow::Resu
         token_delivery: delivery,
         opencode_config: config_path,
         auth_json: (delivery == TokenDelivery::OpencodeAuth).then_some(auth_path),
+        stored_token: previous.and_then(|p| p.stored_token.clone()),
     };
     crate::wizard::clients::plan_claude_settings(
         ctx,
@@ -140,6 +141,10 @@ pub fn step(q: &mut Ask<'_>, mut state: State, answers: Answers) -> anyhow::Resu
         clients,
         new_profile,
         run_test: !args.skip_test,
+        daily: crate::tokens::DailyRequest {
+            scope: args.token_scope,
+            expires: args.token_expires,
+        },
     })
 }
 
