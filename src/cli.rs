@@ -91,6 +91,11 @@ pub struct GlobalArgs {
     /// AI Gateway data-plane base URL ({base}/{account}/{gateway}/...)
     #[arg(long, global = true, env = "AIGATE_GATEWAY_URL", default_value = DEFAULT_GATEWAY_URL, value_name = "URL", help_heading = ENDPOINTS)]
     pub gateway_url: String,
+
+    /// Treat the installed OpenCode as major version 1 or 2 instead of running `opencode --version`
+    #[arg(long, global = true, env = "AIGATE_OPENCODE_VERSION", value_name = "1|2",
+          value_parser = clap::value_parser!(u8).range(1..=2))]
+    pub opencode_version: Option<u8>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -183,10 +188,10 @@ pub enum TeamCommand {
     /// Mint a Run-only token for one person and print it once, with the command they run
     Invite {
         /// Who the token is for (letters, digits, '-', '_', '.', '@')
-        #[arg(value_parser = crate::team::invite::parse_person)]
+        #[arg(value_parser = crate::domain::parse_person)]
         name: String,
         /// Expiry of the token, e.g. 30d, 12h, 4w
-        #[arg(long, value_name = "DURATION", value_parser = crate::tokens::duration::parse)]
+        #[arg(long, value_name = "DURATION", value_parser = crate::domain::lifetime::parse)]
         expires: Option<chrono::Duration>,
         #[command(flatten)]
         admin: AdminTokenArgs,
@@ -198,7 +203,7 @@ pub enum TeamCommand {
     },
     /// Delete the tokens aigate minted for one person
     Revoke {
-        #[arg(value_parser = crate::team::invite::parse_person)]
+        #[arg(value_parser = crate::domain::parse_person)]
         name: String,
         #[command(flatten)]
         admin: AdminTokenArgs,
@@ -332,10 +337,10 @@ pub struct SetupArgs {
     /// Which token to store: `minimal` mints one with only AI Gateway Run and Read (default when
     /// the given token may create tokens); `as-given` stores the token you gave
     #[arg(long, value_enum, value_name = "SCOPE")]
-    pub token_scope: Option<crate::tokens::TokenScopeArg>,
+    pub token_scope: Option<TokenScopeArg>,
 
     /// Expiry of a minted token, e.g. 90d, 12h, 4w
-    #[arg(long, value_name = "DURATION", value_parser = crate::tokens::duration::parse)]
+    #[arg(long, value_name = "DURATION", value_parser = crate::domain::lifetime::parse)]
     pub token_expires: Option<chrono::Duration>,
 }
 
@@ -375,6 +380,21 @@ pub struct TestArgs {
     /// The prompt to send
     #[arg(long, value_name = "TEXT")]
     pub prompt: Option<String>,
+
+    /// Test the route of this client instead of the installed OpenCode's
+    #[arg(long, value_enum, value_name = "CLIENT")]
+    pub client: Option<TestClientArg>,
+}
+
+/// The clients whose request route `aigate test --client` can take on purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TestClientArg {
+    /// OpenCode 1.x: Responses for openai/, Messages for anthropic/, the REST route otherwise
+    #[value(name = "opencode-v1")]
+    OpencodeV1,
+    /// OpenCode 2.x: the Universal endpoint, one compat chat/completions step for every model
+    #[value(name = "opencode-v2")]
+    OpencodeV2,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -552,6 +572,16 @@ pub struct RouteDeleteArgs {
     /// Do not ask; required when there is no terminal
     #[arg(long)]
     pub yes: bool,
+}
+
+/// `--token-scope`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TokenScopeArg {
+    /// Mint and store a token with only AI Gateway Run and Read on this account
+    Minimal,
+    /// Store the token you gave
+    AsGiven,
 }
 
 /// Parses the command line, or exits 2 naming the bad flag before anything happens (no

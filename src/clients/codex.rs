@@ -133,7 +133,10 @@ impl ClientAdapter for Codex {
     fn checks(&self, input: &CheckInput<'_>) -> Vec<Check> {
         let mut out = vec![installed_check(Agent::Codex, &self.installation)];
         let path = self.profile_path();
-        let want = self.profile_for(&input.profile.model);
+        let Some(profile) = input.profile else {
+            return out;
+        };
+        let want = self.profile_for(&profile.model);
         let fix = format!(
             "aigate{} setup --client codex",
             crate::domain::profile_flag(input.profile_name)

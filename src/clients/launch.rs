@@ -122,7 +122,11 @@ pub fn prepare(
     if let Some(a) = agent.and_then(|ag| adapter(ag, profile, at)) {
         let plan = a.prepare_run(args);
         out_args = plan.args;
-        env.extend(plan.env.into_iter().map(|(k, v)| (k, Secret::new(v))));
+        env.extend(
+            plan.env
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), Secret::new(v))),
+        );
         env.extend(
             a.run_secrets(profile, at.gateway_url, token)
                 .into_iter()

@@ -334,8 +334,23 @@ impl Client {
         req: &ChatRequest,
         on_text: &mut (dyn FnMut(&str) + Send),
     ) -> Result<ChatOutcome, ApiError> {
-        let op = ops::CHAT;
         let route = route_for(&req.model);
+        self.chat_on(account_id, gateway_id, &route, req, on_text)
+            .await
+    }
+
+    /// Sends one prompt by `route` (a client's own route, e.g. OpenCode 2's compat step for
+    /// every model). Not retried.
+    pub async fn chat_on(
+        &self,
+        account_id: &str,
+        gateway_id: &str,
+        route: &Route,
+        req: &ChatRequest,
+        on_text: &mut (dyn FnMut(&str) + Send),
+    ) -> Result<ChatOutcome, ApiError> {
+        let op = ops::CHAT;
+        let route = route.clone();
         let token = self.token().expose();
         let bearer = format!("Bearer {token}");
         let accept = if req.stream {

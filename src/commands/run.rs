@@ -8,10 +8,23 @@ use crate::exit::{Failure, Kind};
 
 pub fn exec(ctx: &mut Context, args: &RunArgs) -> anyhow::Result<i32> {
     let profile = ctx.require_profile()?;
+    let detector = crate::clients::start_detection(ctx);
     let (token, _) = ctx.token_for(&profile)?;
     let (program, rest) = args.command.split_first().expect("clap requires a command");
     let at = crate::clients::launch::Where::of(ctx);
-    let launch = crate::clients::launch::prepare(program, rest, &profile, &token, &at)?;
+    let mut launch = crate::clients::launch::prepare(program, rest, &profile, &token, &at)?;
+    // OpenCode needs more than the variables on V2 (--standalone): its adapter decides.
+    let client = crate::clients::opencode(&detector.wait(&ctx.rt), &crate::clients::run_parts(ctx));
+    if client.runs_as(program) {
+        let plan = client.prepare_run(&launch.args);
+        if let Some(note) = &plan.note {
+            ctx.ui.note(note);
+        }
+        launch.args = plan.args;
+        for (k, v) in plan.env {
+            launch.env.push((k.to_string(), crate::Secret::new(v)));
+        }
+    }
     let mut cmd = std::process::Command::new(program);
     cmd.args(&launch.args);
     for (k, v) in &launch.env {

@@ -230,6 +230,13 @@ fn universal(st: &mut State, ctx: &Ctx, a: &str, g: &str, authenticated: bool) -
     last
 }
 
+/// The step's `authorization` bearer is the `cf-aig-authorization` token of the request.
+fn step_bearer_is_gateway_token(ctx: &Ctx, step: &Value) -> bool {
+    let step_token = step_header(step, "authorization").and_then(bearer_value);
+    let gateway_token = ctx.header("cf-aig-authorization").and_then(bearer_value);
+    step_token.is_some() && step_token == gateway_token
+}
+
 fn step_header<'s>(step: &'s Value, name: &str) -> Option<&'s str> {
     step["headers"].as_object().and_then(|h| {
         h.iter()
@@ -272,11 +279,16 @@ fn run_step(
             format!("anthropic/{model}"),
             bearer_key || non_empty(step_header(step, "x-api-key")),
         ),
+        // The compat step of `ai-gateway-provider`'s `createUnified({apiKey})` (OpenCode 2,
+        // and V1 for Workers AI) carries the Cloudflare token itself as `authorization`. The
+        // gateway treats a bearer equal to the request's `cf-aig-authorization` token as the
+        // gateway credential, not a provider key: billing goes on to BYOK or Unified Billing.
+        // (Emulator rule; reference/opencode-v2.md §5.)
         ("compat", "chat/completions") => (
             Format::OpenAiChat,
             provider_of(&model),
             model.clone(),
-            bearer_key,
+            bearer_key && !step_bearer_is_gateway_token(ctx, step),
         ),
         _ => {
             let msg =

@@ -1,16 +1,16 @@
 //! `doctor`'s checks of the coding agents besides OpenCode (Claude Code, Codex), from their
-//! [`ClientAdapter`]s: one entry of [`super::clients::CONTRIBUTORS`].
+//! [`ClientAdapter`]s: one entry of [`super::doctor::CONTRIBUTORS`].
 
-use super::{Check, Outcome};
 use crate::agents::{Agent, codex};
+use crate::checks::{Check, Outcome};
+use crate::clients::ClientAdapter;
 use crate::clients::claude_code::ClaudeCode;
 use crate::clients::codex::Codex;
 use crate::clients::launch::{self, Where};
-use crate::clients::{ClientAdapter, Level};
 use crate::context::Context;
 use crate::state::Profile;
 
-/// `doctor`'s lines for Claude Code and Codex (a [`super::clients::CONTRIBUTORS`] entry): each agent that is installed or configured by aigate gets its adapter's checks
+/// `doctor`'s lines for Claude Code and Codex (a [`super::doctor::CONTRIBUTORS`] entry): each agent that is installed or configured by aigate gets its adapter's checks
 /// (installed and version; Codex: its profile file points at this gateway, no legacy
 /// `[profiles.…]` table; Claude Code: a plaintext token in `settings.json`).
 pub fn checks(ctx: &Context, profile: Option<&Profile>) -> Vec<Check> {
@@ -18,10 +18,15 @@ pub fn checks(ctx: &Context, profile: Option<&Profile>) -> Vec<Check> {
         return vec![];
     };
     let at = Where::of(ctx);
-    let input = crate::clients::detect::Input::new(&ctx.env, None);
+    let input = crate::clients::detect::Input::new(
+        &ctx.env,
+        std::path::PathBuf::new(),
+        ctx.vars.path.clone(),
+        None,
+    );
     let token = ctx.token_for(profile).ok().map(|(t, _)| t);
     let check_input = crate::clients::CheckInput {
-        profile,
+        profile: Some(profile),
         profile_name: ctx.profile_name(),
         token: token.as_ref(),
     };
@@ -45,19 +50,14 @@ pub fn checks(ctx: &Context, profile: Option<&Profile>) -> Vec<Check> {
             _ => Box::new(Codex::new(installation, launch::site(profile, &at))),
         };
         for c in adapter.checks(&check_input) {
-            let status = match c.level {
-                Level::Ok => Outcome::Ok,
-                Level::Warn => Outcome::Warn,
-                Level::Fail => Outcome::Fail,
-            };
-            // Codex's profile is only required once it was set up (or Codex is the agent run).
-            let status = if c.name == "codex.profile" && !configured {
+            // Codex's profile is only required once it was set up.
+            let status = if c.id == "codex.profile" && !configured {
                 Outcome::Warn
             } else {
-                status
+                c.status
             };
             out.push(Check::new(
-                &format!("client.{}", c.name),
+                &format!("client.{}", c.id),
                 status,
                 c.message,
                 c.fix,
