@@ -121,6 +121,8 @@ pub enum Command {
     ShellInit(ShellInitArgs),
     /// Everything `status` checks, plus the installed clients; exit 1 on any failure
     Doctor,
+    /// Print ready-to-paste code that calls the gateway (the token read from CLOUDFLARE_API_TOKEN)
+    Snippet(SnippetArgs),
     /// Serve the Cloudflare emulator on 127.0.0.1 (for development and tests)
     #[command(hide = true)]
     Emulator(EmulatorArgs),
@@ -222,6 +224,8 @@ pub enum TokenDeliveryArg {
     Env,
     /// Also written to OpenCode's own auth.json (mode 0600), so plain `opencode` works
     OpencodeAuth,
+    /// Also written to Claude Code's settings.json `env` block (PLAINTEXT, mode 0600), so plain `claude` works
+    ClaudeSettings,
 }
 
 impl From<BillingArg> for crate::domain::Billing {
@@ -238,8 +242,22 @@ impl From<TokenDeliveryArg> for crate::domain::TokenDelivery {
         match a {
             TokenDeliveryArg::Env => crate::domain::TokenDelivery::Env,
             TokenDeliveryArg::OpencodeAuth => crate::domain::TokenDelivery::OpencodeAuth,
+            // OpenCode keeps receiving the token through `aigate run`; the wizard's client
+            // step writes Claude Code's settings.json.
+            TokenDeliveryArg::ClaudeSettings => crate::domain::TokenDelivery::Env,
         }
     }
+}
+
+/// A coding agent `setup --client` connects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClientArg {
+    /// OpenCode (its config file; the default)
+    Opencode,
+    /// Claude Code (nothing on disk; `aigate run -- claude`)
+    ClaudeCode,
+    /// OpenAI Codex CLI (a profile file in ~/.codex; `aigate run -- codex`)
+    Codex,
 }
 
 #[derive(Debug, Clone, Default, Args)]
@@ -307,6 +325,10 @@ pub struct SetupArgs {
     /// Print the plan (what would be created, stored, written); change nothing anywhere
     #[arg(long)]
     pub dry_run: bool,
+
+    /// Which coding agents to connect (repeatable; default: opencode, or a choice of the installed ones)
+    #[arg(long = "client", value_enum, value_name = "CLIENT")]
+    pub clients: Vec<ClientArg>,
 
     /// Run everything against the embedded Cloudflare emulator with throwaway storage
     #[arg(long)]
@@ -403,6 +425,28 @@ pub enum Shell {
 pub struct ShellInitArgs {
     #[arg(value_enum)]
     pub shell: Shell,
+}
+
+/// What `aigate snippet` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SnippetTarget {
+    /// TypeScript with the OpenAI SDK (npm `openai`)
+    OpenaiTs,
+    /// Python with the OpenAI SDK (PyPI `openai`)
+    OpenaiPython,
+    /// Python with the Anthropic SDK (PyPI `anthropic`)
+    AnthropicPython,
+    /// A curl command
+    Curl,
+    /// Shell `export` lines for tools that read OPENAI_*/ANTHROPIC_* variables
+    Env,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SnippetArgs {
+    /// Which language or tool the snippet is for
+    #[arg(long = "for", value_enum, value_name = "TARGET")]
+    pub target: SnippetTarget,
 }
 
 #[derive(Debug, Clone, Args)]

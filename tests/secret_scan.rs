@@ -40,6 +40,15 @@ fn no_token_or_provider_key_in_any_output_or_file() {
         "--token-delivery",
         "opencode-auth",
     ])
+    // Every agent: OpenCode's files, Codex's profile file (Claude Code writes nothing).
+    .args([
+        "--client",
+        "opencode",
+        "--client",
+        "codex",
+        "--client",
+        "claude-code",
+    ])
     .env("K1", openai)
     .env("K2", anthropic)
     .write_stdin(TOKEN);
@@ -96,6 +105,19 @@ fn no_token_or_provider_key_in_any_output_or_file() {
         &["--verbose", "--json", "test", "--model", "dynamic/scan"],
         &["--verbose", "route", "list"],
         &["--verbose", "--json", "route", "delete", "scan", "--yes"],
+        // Recognised agents (not installed here: the launch is prepared, then "not found").
+        &["--verbose", "run", "--", "claude", "-p", "hi"],
+        &["--verbose", "--json", "run", "--", "codex", "exec", "hi"],
+        &["--verbose", "snippet", "--for", "curl"],
+        &[
+            "--verbose",
+            "--json",
+            "snippet",
+            "--for",
+            "anthropic-python",
+        ],
+        &["--verbose", "snippet", "--for", "env"],
+        &["--verbose", "--json", "snippet", "--for", "openai-python"],
     ] {
         w.run(w.aigate().args(args));
     }

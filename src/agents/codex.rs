@@ -194,6 +194,21 @@ pub fn plan_remove(path: &Path) -> anyhow::Result<Option<FileChange>> {
     }))
 }
 
+/// Codex's arguments under `aigate run`: `--profile <name>` first, unless the user chose a
+/// profile themselves (`-p X`, `--profile X`, `--profile=X`).
+pub fn codex_args(args: &[std::ffi::OsString], aigate_profile: &str) -> Vec<std::ffi::OsString> {
+    let named = args.iter().any(|a| {
+        let a = a.to_string_lossy();
+        a == "-p" || a == "--profile" || a.starts_with("--profile=")
+    });
+    if named {
+        return args.to_vec();
+    }
+    let mut out = vec!["--profile".into(), profile_name(aigate_profile).into()];
+    out.extend_from_slice(args);
+    out
+}
+
 /// Does the user's `config.toml` hold a legacy `[profiles.<name>]` table (which makes Codex
 /// refuse `--profile <name>`)?
 pub fn legacy_profile_conflict(codex_home: &Path, aigate_profile: &str) -> bool {

@@ -1,16 +1,17 @@
 //! The coding agents aigate connects besides OpenCode: Claude Code and OpenAI's Codex CLI.
 //!
-//! - [`launch`]: what `aigate run -- CMD` sets for the client it recognises by CMD's name.
 //! - [`codex`]: Codex's profile file (`$CODEX_HOME/<profile>.config.toml`), merged with
 //!   `toml_edit` so the user's comments and tables survive; removed key by key on logout.
 //! - [`claude_code`]: Claude Code's variables, and the opt-in `env` block of its
 //!   `settings.json` for launches that cannot go through `aigate run`.
 //!
+//! The [`crate::clients`] adapters for both are built on this module; `clients::launch` is
+//! what `aigate run -- CMD` sets for the client it recognises by CMD's name.
+//!
 //! Facts per agent: `README.md` ("Other coding agents").
 
 pub mod claude_code;
 pub mod codex;
-pub mod launch;
 
 use serde::{Deserialize, Serialize};
 use std::ffi::OsStr;

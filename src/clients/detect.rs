@@ -300,6 +300,32 @@ pub async fn service(state_dir: &std::path::Path) -> ServiceState {
     }
 }
 
+/// Where another agent's command (`claude`, `codex`) is and the version it prints
+/// (`2.1.332 (Claude Code)`, `codex-cli 0.171.0`).
+pub fn agent_installation(command: &str, input: &Input) -> Installation {
+    let found = which::which_in(command, input.path_var.clone(), input.env.cwd.clone());
+    let Ok(path) = found else {
+        return Installation::not_installed();
+    };
+    let version = version_output(&path, Duration::from_secs(10)).and_then(|answer| {
+        answer
+            .split_whitespace()
+            .map(|w| w.trim_start_matches('v'))
+            .find(|w| w.contains('.') && w.starts_with(|c: char| c.is_ascii_digit()))
+            .map(str::to_string)
+    });
+    Installation {
+        source: if version.is_some() {
+            Source::Detected
+        } else {
+            Source::Unknown
+        },
+        path: Some(path),
+        version,
+        forced: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

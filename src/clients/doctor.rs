@@ -13,7 +13,11 @@ use crate::state::Profile;
 pub type Contributor = fn(&Context, Option<&Profile>) -> Vec<Check>;
 
 /// Every source `doctor` asks, in order. Add a client's checks here.
-pub const CONTRIBUTORS: &[Contributor] = &[opencode_installed, super::doctor_checks];
+pub const CONTRIBUTORS: &[Contributor] = &[
+    opencode_installed,
+    super::doctor_checks,
+    super::agents_doctor::checks,
+];
 
 /// Every contributor's checks, in table order.
 pub fn checks(ctx: &Context, profile: Option<&Profile>) -> Vec<Check> {

@@ -11,11 +11,16 @@
 //! 5. **checks**: what `status`/`doctor` should verify for it ([`ClientAdapter::checks`]).
 //!
 //! The wizard, `run`, `test`, `status` and `doctor` talk to clients only through this trait.
-//! Adapters: [`opencode_v1`] (OpenCode 1.x, proven against the real 1.18.33) and
-//! [`opencode_v2`] (OpenCode 2.x, proven against stand-ins, see the README).
+//! Adapters: [`opencode_v1`] (OpenCode 1.x, proven against the real 1.18.33),
+//! [`opencode_v2`] (OpenCode 2.x, proven against stand-ins, see the README), [`claude_code`]
+//! and [`codex`] (proven against the real Claude Code 2.1.332 and Codex 0.171.0).
 
+pub mod agents_doctor;
+pub mod claude_code;
+pub mod codex;
 pub mod detect;
 pub mod doctor;
+pub mod launch;
 pub mod opencode_v1;
 pub mod opencode_v2;
 
@@ -133,6 +138,18 @@ pub trait ClientAdapter: Send + Sync {
 
     /// The checks `status`/`doctor` run for this client.
     fn checks(&self, input: &CheckInput<'_>) -> Vec<Check>;
+
+    /// Variables holding the token that `aigate run` sets for this client only, besides the
+    /// three `CLOUDFLARE_*` ones (Claude Code: `ANTHROPIC_CUSTOM_HEADERS`; Codex: the
+    /// variable its profile names). Never printed.
+    fn run_secrets(
+        &self,
+        _profile: &Profile,
+        _gateway_url: &str,
+        _token: &Secret,
+    ) -> Vec<(&'static str, Secret)> {
+        Vec::new()
+    }
 }
 
 /// What an adapter may need from the run besides detection: where files live, the runtime

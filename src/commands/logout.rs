@@ -36,6 +36,11 @@ pub fn exec(ctx: &mut Context, args: &crate::cli::LogoutArgs) -> anyhow::Result<
     );
     let removal = client.remove_credential(&ctx.env, profile.auth_json.as_deref())?;
     removed.extend(removal.removed.iter().cloned());
+    // Claude Code's and Codex's: only what aigate added.
+    let at = crate::clients::launch::Where::of(ctx);
+    removed.extend(crate::clients::launch::remove_agents(
+        &profile, &at, &ctx.env,
+    )?);
 
     let ui = &ctx.ui;
     if removed.is_empty() {

@@ -13,6 +13,7 @@ pub mod route;
 pub mod run;
 pub mod setup;
 pub mod shell_init;
+pub mod snippet;
 pub mod status;
 pub mod team;
 pub mod test;
@@ -45,6 +46,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Logout(args) => logout::exec(&mut ctx, &args),
         Command::ShellInit(args) => shell_init::exec(&ctx, &args),
         Command::Doctor => doctor::exec(&mut ctx),
+        Command::Snippet(args) => snippet::exec(&mut ctx, &args),
         Command::Team(args) => team::exec(&mut ctx, &args),
         Command::Emulator(_) | Command::Completions(_) | Command::Man(_) => {
             unreachable!("handled above")

@@ -1,6 +1,6 @@
 //! `aigate run -- CMD`: run CMD with the profile's token, account and gateway in its
 //! environment (and nowhere else), plus what a recognised client needs
-//! (`agents::launch`), and exit with its status.
+//! (`clients::launch`), and exit with its status.
 
 use crate::cli::RunArgs;
 use crate::context::Context;
@@ -11,12 +11,8 @@ pub fn exec(ctx: &mut Context, args: &RunArgs) -> anyhow::Result<i32> {
     let detector = crate::clients::start_detection(ctx);
     let (token, _) = ctx.token_for(&profile)?;
     let (program, rest) = args.command.split_first().expect("clap requires a command");
-    let at = crate::agents::launch::Where {
-        aigate_profile: ctx.profile_name(),
-        gateway_url: &ctx.endpoints.gateway_url,
-        codex_home: ctx.codex_home(),
-    };
-    let mut launch = crate::agents::launch::prepare(program, rest, &profile, &token, &at)?;
+    let at = crate::clients::launch::Where::of(ctx);
+    let mut launch = crate::clients::launch::prepare(program, rest, &profile, &token, &at)?;
     // OpenCode needs more than the variables on V2 (--standalone): its adapter decides.
     let client = crate::clients::opencode(&detector.wait(&ctx.rt), &crate::clients::run_parts(ctx));
     if client.runs_as(program) {
@@ -26,7 +22,7 @@ pub fn exec(ctx: &mut Context, args: &RunArgs) -> anyhow::Result<i32> {
         }
         launch.args = plan.args;
         for (k, v) in plan.env {
-            launch.env.push((k, crate::Secret::new(v)));
+            launch.env.push((k.to_string(), crate::Secret::new(v)));
         }
     }
     let mut cmd = std::process::Command::new(program);

@@ -133,6 +133,9 @@ pub fn exec(ctx: &mut Context, args: &SetupArgs) -> anyhow::Result<i32> {
             }
         };
         ctx.ui.info(&format!("Launch OpenCode:   {launch}"));
+        for line in crate::wizard::clients::launch_lines(&plan.clients, &pf) {
+            ctx.ui.info(&line);
+        }
         ctx.ui
             .info(&format!("Check the setup:   aigate{pf} status"));
     }
@@ -158,6 +161,7 @@ pub fn exec(ctx: &mut Context, args: &SetupArgs) -> anyhow::Result<i32> {
             "stored_token": plan.new_profile.stored_token,
             "files_written": applied.files_written,
             "backups": applied.backups,
+            "clients": plan.clients.agents,
         }));
     }
     Ok(code)

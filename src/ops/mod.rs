@@ -7,6 +7,7 @@ pub mod doctor;
 pub mod gateway;
 pub mod policy;
 pub mod route;
+pub mod snippet;
 pub mod status;
 pub mod target;
 

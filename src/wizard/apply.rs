@@ -177,14 +177,12 @@ fn local(ctx: &Context, plan: &Plan) -> anyhow::Result<Applied> {
         store: plan.store.as_ref(),
         profile: &plan.profile,
         token: (!plan.token_already_stored).then_some(&plan.token),
-        changes: [
-            Some(&plan.config_change),
-            plan.auth_change.as_ref(),
-            Some(&plan.state_change),
-        ]
-        .into_iter()
-        .flatten()
-        .collect(),
+        changes: [Some(&plan.config_change), plan.auth_change.as_ref()]
+            .into_iter()
+            .flatten()
+            .chain(plan.clients.changes.iter())
+            .chain([&plan.state_change])
+            .collect(),
     };
     let done = commit::commit(&unit)?;
     interrupt::saved(&format!(
@@ -210,6 +208,7 @@ fn local(ctx: &Context, plan: &Plan) -> anyhow::Result<Applied> {
     for change in [Some(&plan.config_change), plan.auth_change.as_ref()]
         .into_iter()
         .flatten()
+        .chain(plan.clients.changes.iter())
     {
         let verb = match change.describe().as_str() {
             "create" => "Created",

@@ -3,6 +3,7 @@
 //! the way OpenCode will use it ([`finish`]).
 
 pub mod apply;
+pub mod clients;
 mod daily;
 pub mod finish;
 pub mod gather;

@@ -109,6 +109,8 @@ pub struct Plan {
     /// The token also goes to the client's own API (OpenCode 2's server) when applied.
     pub credential_api: bool,
     pub state_change: FileChange,
+    /// The coding agents besides OpenCode and their files (Codex's profile).
+    pub clients: super::clients::ClientsPlan,
     pub new_profile: Profile,
     pub run_test: bool,
     /// `--token-scope`, `--token-expires`: which token ends up stored (see `crate::tokens`).
@@ -215,6 +217,7 @@ impl Plan {
                 auth.describe()
             ));
         }
+        lines.extend(self.clients.lines.iter().cloned());
         lines.push(format!(
             "aigate state     {} ({})",
             self.state_change.path.display(),

@@ -128,6 +128,10 @@ pub fn step(q: &mut Ask<'_>, _state: State, answers: Answers) -> anyhow::Result<
         .filter(|_| delivery == TokenDelivery::OpencodeAuth)
         .map(|c| c.path.clone());
 
+    let agents = crate::wizard::clients::choose(ctx, args, &mut *prompter)?;
+    let mut clients =
+        crate::wizard::clients::plan(ctx, &agents, &account.id, &gw.id, &models.model)?;
+
     let new_profile = Profile {
         account_id: account.id.clone(),
         account_name: Some(account.name.clone()),
@@ -142,6 +146,13 @@ pub fn step(q: &mut Ask<'_>, _state: State, answers: Answers) -> anyhow::Result<
         auth_json,
         stored_token: previous.and_then(|p| p.stored_token.clone()),
     };
+    crate::wizard::clients::plan_claude_settings(
+        ctx,
+        args,
+        &new_profile,
+        &tok.token,
+        &mut clients,
+    )?;
     let state_change =
         State::plan_upsert(&ctx.state_path, ctx.profile_name(), new_profile.clone())?;
 
@@ -166,6 +177,7 @@ pub fn step(q: &mut Ask<'_>, _state: State, answers: Answers) -> anyhow::Result<
         client,
         credential_api,
         state_change,
+        clients,
         new_profile,
         run_test: !args.skip_test,
         daily: crate::tokens::DailyRequest {
