@@ -1,62 +1,9 @@
-//! `aigate logout`: remove the profile's token from every place aigate put it, and say what
-//! was left behind.
+//! `aigate logout`: remove the profile's token from every place aigate put it (see
+//! `ops::logout`).
 
-use crate::context::{Context, profile_flag};
-use crate::files::Transaction;
-use crate::opencode;
-use serde_json::json;
+use crate::context::Context;
 
 pub fn exec(ctx: &mut Context) -> anyhow::Result<i32> {
-    let profile = ctx.require_profile()?;
-    let name = ctx.profile_name().to_string();
-    let mut removed: Vec<String> = vec![];
-
-    let store = ctx.store_of(profile.token_store)?;
-    if store.delete(&name)? {
-        removed.push(format!("the token in {}", store.describe()));
-    }
-    let auth_path = profile
-        .auth_json
-        .clone()
-        .unwrap_or_else(|| opencode::auth_json_path(&ctx.env));
-    if let Some(change) = opencode::plan_auth_remove(&auth_path)? {
-        let mut txn = Transaction::new();
-        txn.apply(&change)?;
-        txn.commit();
-        removed.push(format!(
-            "the cloudflare-ai-gateway entry in {}",
-            auth_path.display()
-        ));
-    }
-
-    let ui = &ctx.ui;
-    if removed.is_empty() {
-        ui.note(&format!("No token was stored for profile '{name}'."));
-    }
-    for r in &removed {
-        ui.ok(&format!("Removed {r}"));
-    }
-    ui.note("Left in place (no secrets):");
-    ui.info(&format!(
-        "{}: `model`/`small_model` point at cloudflare-ai-gateway; change them to use another provider",
-        profile.opencode_config.display()
-    ));
-    if !profile.byok_providers.is_empty() {
-        ui.info(&format!(
-            "provider keys ({}) stay in gateway '{}'; delete them in the dashboard (AI Gateway › Provider Keys)",
-            profile.byok_providers.join(", "),
-            profile.gateway_id
-        ));
-    }
-    ui.info(&format!(
-        "the profile's settings, so `aigate{} setup` can sign in again",
-        profile_flag(&name)
-    ));
-    if std::env::var_os("CLOUDFLARE_API_TOKEN").is_some() {
-        ui.warn("CLOUDFLARE_API_TOKEN is still set in this shell; unset it too");
-    }
-    if ui.json_mode() {
-        ui.json(&json!({"profile": name, "removed": removed}));
-    }
-    Ok(0)
+    let report = crate::ops::logout::logout(ctx)?;
+    Ok(crate::report::emit(&ctx.ui, &report))
 }

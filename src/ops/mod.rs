@@ -4,4 +4,10 @@
 //! and notes go through `ctx.ui`.
 
 pub mod doctor;
+pub mod logout;
+pub mod models;
+pub mod rotate;
+pub mod setup;
+pub mod shell_init;
 pub mod status;
+pub mod test;

@@ -1,0 +1,175 @@
+//! `aigate rotate`: replace the stored token. The new token is verified first (active, reaches
+//! the profile's account and gateway, may list its models); then every place the old one lived
+//! is updated together. On any failure the old token stays everywhere.
+
+use crate::cli::RotateArgs;
+use crate::cloudflare::TokenInfo;
+use crate::context::{Context, profile_flag, read_token_stdin};
+use crate::domain::{StoreKind, TokenDelivery};
+use crate::exit::{Failure, Kind};
+use crate::files::Transaction;
+use crate::interrupt::{self, Critical};
+use crate::report::Report;
+use crate::state::Profile;
+use crate::ui::Ui;
+use crate::{Secret, opencode, prompt};
+use anyhow::Context as _;
+use serde::Serialize;
+use std::path::PathBuf;
+
+const KEPT: &str = "the stored token was kept";
+
+#[derive(Debug, Serialize)]
+pub struct RotateReport {
+    pub profile: String,
+    /// `false` when the new token already was the stored one (nothing changed).
+    pub rotated: bool,
+    pub token_masked: String,
+    pub token_expires_on: Option<String>,
+    pub token_store: StoreKind,
+    /// Where the token now lives, in words (the store, then `auth.json` if used).
+    pub replaced_in: Vec<String>,
+    pub auth_json: Option<PathBuf>,
+}
+
+pub fn rotate(ctx: &Context, args: &RotateArgs) -> anyhow::Result<RotateReport> {
+    let profile = ctx.require_profile()?;
+    let new = new_token(ctx, args)?;
+    let info = verify(ctx, &profile, &new)?;
+    let mut report = RotateReport {
+        profile: ctx.profile_name().to_string(),
+        rotated: false,
+        token_masked: new.masked(),
+        token_expires_on: info.expires_on.map(|e| e.to_rfc3339()),
+        token_store: profile.token_store,
+        replaced_in: vec![],
+        auth_json: None,
+    };
+    replace(ctx, &profile, &new, &mut report)?;
+    Ok(report)
+}
+
+/// The new token: `--token-stdin`, else `CLOUDFLARE_API_TOKEN`, else a hidden prompt.
+fn new_token(ctx: &Context, args: &RotateArgs) -> anyhow::Result<Secret> {
+    if args.token_stdin {
+        return read_token_stdin();
+    }
+    if let Some(t) = ctx.env_token() {
+        return Ok(t);
+    }
+    prompt::for_run(args.non_interactive).password(
+        "Paste the new Cloudflare API token (input is hidden)",
+        "--token-stdin",
+    )
+}
+
+/// The new token works for this profile: active, reaches the gateway, may list its models.
+fn verify(ctx: &Context, profile: &Profile, new: &Secret) -> anyhow::Result<TokenInfo> {
+    let client = ctx.client(new.clone())?;
+    let spinner = ctx.ui.spinner("Verifying the new token…");
+    let info = ctx
+        .rt
+        .block_on(client.verify_token(Some(&profile.account_id)));
+    drop(spinner);
+    let info = info.map_err(|e| {
+        anyhow::Error::new(e).context(format!("the new token was not accepted; {KEPT}"))
+    })?;
+    let (gateway, models) = ctx.rt.block_on(async {
+        tokio::join!(
+            client.get_gateway(&profile.account_id, &profile.gateway_id),
+            client.list_models(&profile.account_id, &profile.gateway_id)
+        )
+    });
+    let gateway = gateway.map_err(|e| {
+        anyhow::Error::new(e).context(format!("the new token cannot read the gateway; {KEPT}"))
+    })?;
+    if gateway.is_none() {
+        return Err(Failure::new(
+            Kind::Auth,
+            format!(
+                "the new token does not reach gateway '{}' in account {}; {KEPT}",
+                profile.gateway_id, profile.account_id
+            ),
+        )
+        .with_hint(
+            "give the token access to that account, or run `aigate setup` to pick another gateway",
+        )
+        .into());
+    }
+    models.map_err(|e| {
+        anyhow::Error::new(e).context(format!("the new token cannot use the gateway; {KEPT}"))
+    })?;
+    ctx.ui.ok(&format!(
+        "New token {} is valid{}",
+        new.masked(),
+        info.expires_on
+            .map(|e| format!(" (expires {})", e.format("%Y-%m-%d")))
+            .unwrap_or_default()
+    ));
+    Ok(info)
+}
+
+/// Replace the token in the store and (if used) `auth.json`, as one unit.
+fn replace(
+    ctx: &Context,
+    profile: &Profile,
+    new: &Secret,
+    report: &mut RotateReport,
+) -> anyhow::Result<()> {
+    let name = ctx.profile_name();
+    let store = ctx.store_of(profile.token_store)?;
+    let old = store.get(name).context("cannot read the stored token")?;
+    if old.as_ref().is_some_and(|o| o.same_as(new)) {
+        return Ok(());
+    }
+    let auth_change = match (&profile.token_delivery, &profile.auth_json) {
+        (TokenDelivery::OpencodeAuth, Some(path)) => Some(opencode::plan_auth_upsert(
+            path,
+            new,
+            &profile.account_id,
+            &profile.gateway_id,
+        )?),
+        _ => None,
+    };
+    let _critical = Critical::enter();
+    interrupt::checkpoint()?;
+    store
+        .set(name, new)
+        .with_context(|| format!("could not store the new token; {KEPT}"))?;
+    let restore = |old: &Option<Secret>| match old {
+        Some(t) => store.set(name, t),
+        None => store.delete(name).map(|_| ()),
+    };
+    if let Some(change) = &auth_change {
+        let mut txn = Transaction::new();
+        if let Err(e) = interrupt::checkpoint().and_then(|_| txn.apply(change)) {
+            let _ = txn.rollback();
+            restore(&old).context("could not put the old token back")?;
+            return Err(e.context(format!("could not update OpenCode's auth.json; {KEPT}")));
+        }
+        txn.commit();
+    }
+    report.rotated = true;
+    report.replaced_in.push(store.describe());
+    if let Some(c) = auth_change {
+        report.replaced_in.push(c.path.display().to_string());
+        report.auth_json = Some(c.path);
+    }
+    Ok(())
+}
+
+impl Report for RotateReport {
+    fn render(&self, ui: &Ui) {
+        if !self.rotated {
+            ui.ok("That token is already the stored one; nothing changed.");
+            return;
+        }
+        for place in &self.replaced_in {
+            ui.ok(&format!("Token replaced in {place}"));
+        }
+        ui.info(&format!(
+            "You can now delete the old token in the dashboard. Check with `aigate{} status`.",
+            profile_flag(&self.profile)
+        ));
+    }
+}
