@@ -2,6 +2,8 @@
 //!
 //! Where things live:
 //! - [`cli`]: the clap definition of every command and flag (the contract in `spec/cli.md`).
+//! - [`clients`]: the coding agents (OpenCode 1 and 2, ...) behind one adapter trait:
+//!   detection, config edits, token delivery, test route, checks.
 //! - [`commands`]: one thin file per command; each turns arguments into a call below and
 //!   renders the typed [`report::Report`] it returns.
 //! - [`context`]: the run's parts, made once: UI, runtime, one HTTP pool, paths, sandbox.
@@ -20,6 +22,7 @@
 
 pub mod checks;
 pub mod cli;
+pub mod clients;
 pub mod cloudflare;
 pub mod commands;
 pub mod context;

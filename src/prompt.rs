@@ -7,7 +7,8 @@
 
 use crate::Secret;
 use crate::exit::Failure;
-use dialoguer::theme::ColorfulTheme;
+use dialoguer::theme::{ColorfulTheme, Theme};
+use std::fmt;
 use std::io::IsTerminal;
 
 pub trait Prompter {
@@ -21,6 +22,16 @@ pub trait Prompter {
         default: usize,
         flag: &str,
     ) -> anyhow::Result<usize>;
+    /// Pick one of many `items` with a type-to-filter list (hundreds stay quick to use).
+    fn fuzzy_select(
+        &mut self,
+        prompt: &str,
+        items: &[String],
+        default: usize,
+        flag: &str,
+    ) -> anyhow::Result<usize> {
+        self.select(prompt, items, default, flag)
+    }
     /// Pick any of `items`.
     fn multi_select(
         &mut self,
@@ -104,14 +115,143 @@ impl Prompter for NoPrompter {
 
 /// dialoguer prompts drawn on stderr.
 pub struct TermPrompter {
-    theme: ColorfulTheme,
+    theme: Hints,
 }
 
 impl TermPrompter {
     pub fn new() -> Self {
         TermPrompter {
-            theme: ColorfulTheme::default(),
+            theme: Hints(ColorfulTheme::default()),
         }
+    }
+}
+
+pub const SELECT_KEYS: &str = "↑↓ to move, enter to confirm";
+pub const MULTI_SELECT_KEYS: &str = "↑↓ to move, space to select, enter to confirm";
+pub const FUZZY_SELECT_KEYS: &str = "type to filter, ↑↓ to move, enter to confirm";
+
+/// dialoguer's colourful theme plus the keys to press on every list, and a cursor on
+/// multi-selects that stays visible with colours off (the colourful theme marks the current
+/// line by colour only).
+pub struct Hints(ColorfulTheme);
+
+impl Hints {
+    fn with_keys(&self, f: &mut dyn fmt::Write, prompt: &str, keys: &str) -> fmt::Result {
+        self.0.format_prompt(f, prompt)?;
+        write!(
+            f,
+            " {}",
+            console::style(format!("({keys})")).dim().for_stderr()
+        )
+    }
+}
+
+impl Theme for Hints {
+    fn format_prompt(&self, f: &mut dyn fmt::Write, prompt: &str) -> fmt::Result {
+        self.0.format_prompt(f, prompt)
+    }
+    fn format_error(&self, f: &mut dyn fmt::Write, err: &str) -> fmt::Result {
+        self.0.format_error(f, err)
+    }
+    fn format_confirm_prompt(
+        &self,
+        f: &mut dyn fmt::Write,
+        prompt: &str,
+        default: Option<bool>,
+    ) -> fmt::Result {
+        self.0.format_confirm_prompt(f, prompt, default)
+    }
+    fn format_confirm_prompt_selection(
+        &self,
+        f: &mut dyn fmt::Write,
+        prompt: &str,
+        selection: Option<bool>,
+    ) -> fmt::Result {
+        self.0.format_confirm_prompt_selection(f, prompt, selection)
+    }
+    fn format_input_prompt(
+        &self,
+        f: &mut dyn fmt::Write,
+        prompt: &str,
+        default: Option<&str>,
+    ) -> fmt::Result {
+        self.0.format_input_prompt(f, prompt, default)
+    }
+    fn format_input_prompt_selection(
+        &self,
+        f: &mut dyn fmt::Write,
+        prompt: &str,
+        sel: &str,
+    ) -> fmt::Result {
+        self.0.format_input_prompt_selection(f, prompt, sel)
+    }
+    fn format_password_prompt(&self, f: &mut dyn fmt::Write, prompt: &str) -> fmt::Result {
+        self.0.format_password_prompt(f, prompt)
+    }
+    fn format_password_prompt_selection(
+        &self,
+        f: &mut dyn fmt::Write,
+        prompt: &str,
+    ) -> fmt::Result {
+        self.0.format_password_prompt_selection(f, prompt)
+    }
+    fn format_select_prompt(&self, f: &mut dyn fmt::Write, prompt: &str) -> fmt::Result {
+        self.with_keys(f, prompt, SELECT_KEYS)
+    }
+    fn format_select_prompt_selection(
+        &self,
+        f: &mut dyn fmt::Write,
+        prompt: &str,
+        sel: &str,
+    ) -> fmt::Result {
+        self.0.format_select_prompt_selection(f, prompt, sel)
+    }
+    fn format_multi_select_prompt(&self, f: &mut dyn fmt::Write, prompt: &str) -> fmt::Result {
+        self.with_keys(f, prompt, MULTI_SELECT_KEYS)
+    }
+    fn format_multi_select_prompt_selection(
+        &self,
+        f: &mut dyn fmt::Write,
+        prompt: &str,
+        selections: &[&str],
+    ) -> fmt::Result {
+        self.0
+            .format_multi_select_prompt_selection(f, prompt, selections)
+    }
+    fn format_select_prompt_item(
+        &self,
+        f: &mut dyn fmt::Write,
+        text: &str,
+        active: bool,
+    ) -> fmt::Result {
+        self.0.format_select_prompt_item(f, text, active)
+    }
+    fn format_multi_select_prompt_item(
+        &self,
+        f: &mut dyn fmt::Write,
+        text: &str,
+        checked: bool,
+        active: bool,
+    ) -> fmt::Result {
+        let cursor = if active {
+            &self.0.active_item_prefix
+        } else {
+            &self.0.inactive_item_prefix
+        };
+        write!(f, "{cursor} ")?;
+        self.0
+            .format_multi_select_prompt_item(f, text, checked, active)
+    }
+    fn format_fuzzy_select_prompt(
+        &self,
+        f: &mut dyn fmt::Write,
+        prompt: &str,
+        search_term: &str,
+        bytes_pos: usize,
+    ) -> fmt::Result {
+        self.with_keys(f, prompt, FUZZY_SELECT_KEYS)?;
+        let (head, tail) = search_term.split_at(bytes_pos.min(search_term.len()));
+        write!(f, " {head}|{tail}")
     }
 }
 
@@ -153,6 +293,22 @@ impl Prompter for TermPrompter {
             .map_err(map_err)
     }
 
+    fn fuzzy_select(
+        &mut self,
+        prompt: &str,
+        items: &[String],
+        default: usize,
+        _: &str,
+    ) -> anyhow::Result<usize> {
+        dialoguer::FuzzySelect::with_theme(&self.theme)
+            .with_prompt(prompt)
+            .items(items)
+            .default(default.min(items.len().saturating_sub(1)))
+            .max_length(12)
+            .interact()
+            .map_err(map_err)
+    }
+
     fn multi_select(
         &mut self,
         prompt: &str,
@@ -161,7 +317,7 @@ impl Prompter for TermPrompter {
         _: &str,
     ) -> anyhow::Result<Vec<usize>> {
         dialoguer::MultiSelect::with_theme(&self.theme)
-            .with_prompt(format!("{prompt} (space to toggle, enter to accept)"))
+            .with_prompt(prompt)
             .items(items)
             .defaults(defaults)
             .interact()

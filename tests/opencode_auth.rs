@@ -28,7 +28,7 @@ fn assert_valid(path: &Path) -> Value {
     let value: Value = serde_json::from_slice(&fs::read(path).unwrap()).unwrap();
     let schema_path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/contracts/opencode-auth.schema.json"
+        "/contracts/opencode-auth.schema.json"
     );
     let schema: Value = serde_json::from_str(&fs::read_to_string(schema_path).unwrap()).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();

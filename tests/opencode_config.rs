@@ -59,7 +59,7 @@ fn assert_valid(text: &str) {
     let value = parsed(text);
     let schema_path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/contracts/opencode-config.schema.json"
+        "/contracts/opencode-config.schema.json"
     );
     let schema: Value = serde_json::from_str(&fs::read_to_string(schema_path).unwrap()).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();

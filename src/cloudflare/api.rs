@@ -4,6 +4,7 @@
 //! Creates (POST) are never blindly retried: after an uncertain failure the client looks for
 //! the object first and re-sends at most once.
 
+use futures_util::StreamExt;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -20,6 +21,9 @@ use crate::Secret;
 
 /// Upper bound on pages fetched by one listing (guards against a server that never ends).
 const MAX_PAGES: u32 = 500;
+
+/// How many pages of one listing are in flight at once once the total is known.
+pub const PAGE_CONCURRENCY: usize = 16;
 
 /// Percent-encodes one path segment (ids are plain, but never let one change the path).
 pub(crate) fn seg(s: &str) -> String {
@@ -321,9 +325,11 @@ impl Client {
         Ok(r.result.unwrap_or_default())
     }
 
-    /// GETs every page of a listing. Stops at `total_count` / `total_pages` when the server
-    /// sends them, otherwise at the first short or empty page; a page with nothing new (a
-    /// server ignoring `page`) also ends it.
+    /// GETs every page of a listing. When the first page tells the total (`total_count` or
+    /// `total_pages`), the remaining pages are fetched concurrently, at most
+    /// [`PAGE_CONCURRENCY`] at a time, so a long list costs about two round trips instead of
+    /// one per page. Without a total, pages follow one another until a short or empty page; a
+    /// page with nothing new (a server ignoring `page`) also ends it.
     async fn get_all<T: DeserializeOwned>(
         &self,
         path: &str,
@@ -332,17 +338,20 @@ impl Client {
         op: Operation,
         key: impl Fn(&T) -> String,
     ) -> Result<Vec<T>, ApiError> {
-        let mut out = Vec::new();
-        let mut seen = HashSet::new();
-        for page in 1..=MAX_PAGES {
+        let fetch = |page: u32| {
             let mut query = vec![
                 ("page", page.to_string()),
                 ("per_page", per_page.to_string()),
             ];
             query.extend(extra.iter().cloned());
-            let r: Reply<Option<Vec<T>>> = self.api(Method::GET, path, &query, None, op).await?;
-            let items = r.result.unwrap_or_default();
-            let n = items.len() as u64;
+            async move {
+                self.api::<Option<Vec<T>>>(Method::GET, path, &query, None, op)
+                    .await
+            }
+        };
+        let mut out = Vec::new();
+        let mut seen = HashSet::new();
+        let mut add = |items: Vec<T>, out: &mut Vec<T>| {
             let mut fresh = 0;
             for item in items {
                 if seen.insert(key(&item)) {
@@ -350,23 +359,41 @@ impl Client {
                     fresh += 1;
                 }
             }
-            if n == 0 || fresh == 0 {
-                break;
+            fresh
+        };
+        let first = fetch(1).await?;
+        let info = first.result_info.clone().unwrap_or_default();
+        let items = first.result.unwrap_or_default();
+        let n = items.len() as u64;
+        let page_size = info.per_page.unwrap_or(u64::from(per_page)).max(1);
+        if add(items, &mut out) == 0 {
+            return Ok(out);
+        }
+        let pages = match (info.total_count, info.total_pages) {
+            (Some(total), _) => Some(total.div_ceil(page_size.min(n.max(1)))),
+            (None, Some(pages)) => Some(pages),
+            (None, None) => None,
+        };
+        if let Some(pages) = pages {
+            let last = pages.min(u64::from(MAX_PAGES)) as u32;
+            let rest: Vec<Result<Reply<Option<Vec<T>>>, ApiError>> =
+                futures_util::stream::iter((2..=last).map(fetch))
+                    .buffered(PAGE_CONCURRENCY)
+                    .collect()
+                    .await;
+            for r in rest {
+                add(r?.result.unwrap_or_default(), &mut out);
             }
-            let info = r.result_info.unwrap_or_default();
-            if let Some(total) = info.total_count {
-                if out.len() as u64 >= total {
-                    break;
-                }
-            } else if let Some(pages) = info.total_pages {
-                if u64::from(page) >= pages {
-                    break;
-                }
-            } else if n < info
-                .per_page
-                .unwrap_or(u64::from(per_page))
-                .min(u64::from(per_page))
-            {
+            return Ok(out);
+        }
+        if n < page_size.min(u64::from(per_page)) {
+            return Ok(out);
+        }
+        for page in 2..=MAX_PAGES {
+            let r = fetch(page).await?;
+            let items = r.result.unwrap_or_default();
+            let n = items.len() as u64;
+            if n == 0 || add(items, &mut out) == 0 || n < page_size.min(u64::from(per_page)) {
                 break;
             }
         }

@@ -14,7 +14,8 @@
 //!   `per_page` outside 5..50 is clamped (the reply's `result_info.per_page` tells);
 //! - gateway list carries `result_info` (page, per_page, count, total_count);
 //! - duplicate gateway id: 400, 7001 "A gateway with that id already exists", path body.id;
-//! - duplicate provider config (slug + alias): 400, 7001, path body.alias.
+//! - duplicate provider config (slug + alias): 400, 7001, path body.alias;
+//! - token routes: see `tokens.rs`.
 
 use super::envelope::{
     Reply, aig_error, gateway_error, not_found, ok, ok_paged, v4_error, validation_error,
@@ -22,6 +23,7 @@ use super::envelope::{
 use super::gateway_routes::{self, Format, Infer};
 use super::server::{Ctx, Shared};
 use super::state::{self, ProviderConfig, State, TokenRec};
+use super::tokens::{self, Scope};
 use super::validate;
 use super::{TokenOwner, TokenStatus};
 use serde_json::{Value, json};
@@ -37,6 +39,14 @@ enum Need {
     Write,
     SecretsWrite,
     Run,
+    TokensRead(TokenScope),
+    TokensWrite(TokenScope),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TokenScope {
+    Account,
+    User,
 }
 
 enum Route<'a> {
@@ -51,6 +61,10 @@ enum Route<'a> {
     Logs(&'a str, &'a str),
     Inference(&'a str, Format),
     Models(&'a str),
+    Tokens(Scope<'a>),
+    Token(Scope<'a>, &'a str),
+    TokenValue(Scope<'a>, &'a str),
+    PermissionGroups(Scope<'a>),
 }
 
 impl Route<'_> {
@@ -61,6 +75,9 @@ impl Route<'_> {
             Route::Provider(..) => &["PUT", "DELETE"],
             Route::Inference(..) => &["POST"],
             Route::Models(_) => &[],
+            Route::Tokens(_) => &["GET", "POST"],
+            Route::Token(..) => &["GET", "PUT", "DELETE"],
+            Route::TokenValue(..) => &["PUT"],
             _ => &["GET"],
         }
     }
@@ -68,6 +85,13 @@ impl Route<'_> {
     fn account(&self) -> Option<&str> {
         match self {
             Route::UserVerify | Route::Accounts => None,
+            Route::Tokens(s)
+            | Route::Token(s, _)
+            | Route::TokenValue(s, _)
+            | Route::PermissionGroups(s) => match s {
+                Scope::Account(a) => Some(a),
+                Scope::User => None,
+            },
             Route::AccountVerify(a)
             | Route::Gateways(a)
             | Route::Gateway(a, _)
@@ -98,8 +122,26 @@ impl Route<'_> {
             (Route::Gateways(_), "POST") | (Route::Gateway(..), "PUT" | "DELETE") => Need::Write,
             (Route::Providers(..), "POST") | (Route::Provider(..), _) => Need::SecretsWrite,
             (Route::Inference(..), _) => Need::Run,
+            (
+                Route::Tokens(s) | Route::Token(s, _) | Route::TokenValue(s, _),
+                "POST" | "PUT" | "DELETE",
+            ) => Need::TokensWrite(token_scope(s)),
+            (
+                Route::Tokens(s)
+                | Route::Token(s, _)
+                | Route::TokenValue(s, _)
+                | Route::PermissionGroups(s),
+                _,
+            ) => Need::TokensRead(token_scope(s)),
             _ => Need::Read,
         }
+    }
+}
+
+fn token_scope(s: &Scope) -> TokenScope {
+    match s {
+        Scope::Account(_) => TokenScope::Account,
+        Scope::User => TokenScope::User,
     }
 }
 
@@ -107,7 +149,17 @@ fn parse_route<'a>(segs: &[&'a str]) -> Option<Route<'a>> {
     Some(match segs {
         ["user", "tokens", "verify"] => Route::UserVerify,
         ["accounts"] => Route::Accounts,
+        ["user", "tokens"] => Route::Tokens(Scope::User),
+        ["user", "tokens", "permission_groups"] => Route::PermissionGroups(Scope::User),
+        ["user", "tokens", id] => Route::Token(Scope::User, id),
+        ["user", "tokens", id, "value"] => Route::TokenValue(Scope::User, id),
         ["accounts", a, "tokens", "verify"] => Route::AccountVerify(a),
+        ["accounts", a, "tokens"] => Route::Tokens(Scope::Account(a)),
+        ["accounts", a, "tokens", "permission_groups"] => {
+            Route::PermissionGroups(Scope::Account(a))
+        }
+        ["accounts", a, "tokens", id] => Route::Token(Scope::Account(a), id),
+        ["accounts", a, "tokens", id, "value"] => Route::TokenValue(Scope::Account(a), id),
         ["accounts", a, "ai-gateway", "gateways"] => Route::Gateways(a),
         ["accounts", a, "ai-gateway", "gateways", g] => Route::Gateway(a, g),
         [
@@ -258,6 +310,15 @@ fn has(rec: &TokenRec, need: Need) -> bool {
         Need::Write => p.ai_gateway_write,
         Need::SecretsWrite => p.secrets_store_write,
         Need::Run => p.ai_gateway_run,
+        Need::TokensRead(TokenScope::Account) => p.account_tokens_read || p.account_tokens_write,
+        Need::TokensWrite(TokenScope::Account) => p.account_tokens_write,
+        // User tokens are managed only by user tokens.
+        Need::TokensRead(TokenScope::User) => {
+            rec.spec.owner == TokenOwner::User && (p.user_tokens_read || p.user_tokens_write)
+        }
+        Need::TokensWrite(TokenScope::User) => {
+            rec.spec.owner == TokenOwner::User && p.user_tokens_write
+        }
     }
 }
 
@@ -348,6 +409,15 @@ fn dispatch(st: &mut State, ctx: &Ctx, route: &Route, token_id: &str) -> Reply {
         })),
         Route::Logs(a, g) => list_logs(st, ctx, a, g),
         Route::Inference(a, format) => rest_inference(st, ctx, a, format),
+        Route::Tokens(s) if m == "GET" => tokens::list(st, ctx, s),
+        Route::Tokens(s) => tokens::create(st, ctx, s, token_id),
+        Route::Token(s, id) => match m {
+            "GET" => tokens::get(st, s, id),
+            "PUT" => tokens::update(st, ctx, s, id, token_id),
+            _ => tokens::delete(st, s, id),
+        },
+        Route::TokenValue(s, id) => tokens::roll(st, s, id),
+        Route::PermissionGroups(s) => tokens::permission_groups(ctx, s),
         Route::UserVerify | Route::AccountVerify(_) | Route::Models(_) => {
             v4_error(404, 7003, "No route for the URI")
         }

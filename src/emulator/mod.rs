@@ -17,6 +17,7 @@
 //! - `faults.rs`: fault rules (statuses, HTML pages, resets, slow bodies, latency).
 //! - `tls.rs`: the CA and leaf certificate for the HTTPS proxy mode.
 //! - `sandbox.rs`: the fixed sandbox data.
+//! - `tokens.rs`: API tokens (create, list, get, update, delete, roll) and permission groups.
 
 mod api_routes;
 mod billing;
@@ -28,6 +29,7 @@ pub mod sandbox;
 mod server;
 mod state;
 mod tls;
+mod tokens;
 mod validate;
 
 use std::fmt;
@@ -87,6 +89,14 @@ pub struct Permissions {
     pub ai_gateway_write: bool,
     pub ai_gateway_run: bool,
     pub secrets_store_write: bool,
+    /// Account API Tokens Read (list and read the account's tokens).
+    pub account_tokens_read: bool,
+    /// Account API Tokens Write (create, roll, delete the account's tokens).
+    pub account_tokens_write: bool,
+    /// API Tokens Read (the user's tokens).
+    pub user_tokens_read: bool,
+    /// API Tokens Write (create, roll, delete the user's tokens).
+    pub user_tokens_write: bool,
 }
 
 impl Permissions {
@@ -96,6 +106,27 @@ impl Permissions {
             ai_gateway_write: true,
             ai_gateway_run: true,
             secrets_store_write: true,
+            ..Permissions::none()
+        }
+    }
+
+    /// [`Permissions::all`] plus the right to create and manage API tokens (account and user).
+    pub fn admin() -> Permissions {
+        Permissions {
+            account_tokens_read: true,
+            account_tokens_write: true,
+            user_tokens_read: true,
+            user_tokens_write: true,
+            ..Permissions::all()
+        }
+    }
+
+    /// Only what a daily token needs: AI Gateway Run and Read.
+    pub fn run_read() -> Permissions {
+        Permissions {
+            ai_gateway_read: true,
+            ai_gateway_run: true,
+            ..Permissions::none()
         }
     }
 
@@ -156,6 +187,19 @@ impl fmt::Debug for TokenSpec {
     }
 }
 
+/// A token as the emulator holds it (no value).
+#[derive(Debug, Clone)]
+pub struct TokenGrant {
+    pub id: String,
+    pub name: String,
+    pub owner: TokenOwner,
+    pub accounts: Vec<String>,
+    pub permissions: Permissions,
+    pub expires_on: Option<String>,
+    /// The permission-group names its permissions amount to.
+    pub groups: Vec<String>,
+}
+
 /// A fault to inject before normal handling of matching requests.
 #[derive(Debug, Clone)]
 pub struct FaultRule {
@@ -213,6 +257,8 @@ pub struct RecordedRequest {
     pub status: u16,
     pub via_tls: bool,
     pub at: Instant,
+    /// Which TCP connection carried it (1 = the first the emulator accepted).
+    pub connection: usize,
 }
 
 impl RecordedRequest {
@@ -261,6 +307,7 @@ impl Emulator {
             state: Mutex::new(st),
             tls,
             shutdown,
+            connections: Default::default(),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
@@ -363,6 +410,34 @@ impl Emulator {
         logs
     }
 
+    /// What the emulator knows of a token value: `None` when it is not (or no longer) valid.
+    /// For test assertions only.
+    pub fn token_grant(&self, value: &str) -> Option<TokenGrant> {
+        let st = self.state();
+        let rec = st.token(value)?;
+        Some(TokenGrant {
+            id: rec.id.clone(),
+            name: rec.name.clone(),
+            owner: rec.spec.owner.clone(),
+            accounts: rec.spec.accounts.clone(),
+            permissions: rec.spec.permissions,
+            expires_on: rec.spec.expires_on.clone(),
+            groups: tokens::group_names(&rec.spec.permissions)
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
+        })
+    }
+
+    /// Every token's (id, name, owner), in creation order. For test assertions only.
+    pub fn token_names(&self) -> Vec<(String, String, TokenOwner)> {
+        self.state()
+            .tokens
+            .iter()
+            .map(|t| (t.id.clone(), t.name.clone(), t.spec.owner.clone()))
+            .collect()
+    }
+
     pub fn inject(&self, rule: FaultRule) {
         self.state().faults.push(faults::Armed::new(rule));
     }
@@ -377,6 +452,18 @@ impl Emulator {
 
     pub fn clear_requests(&self) {
         self.state().requests.clear();
+    }
+
+    /// Delay every answer by `d` (a network round trip), or stop delaying with `None`.
+    pub fn set_latency(&self, d: Option<Duration>) {
+        self.state().latency = d;
+    }
+
+    /// How many TCP connections the emulator has accepted since it started.
+    pub fn connections(&self) -> usize {
+        self.shared
+            .connections
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 }
 

@@ -15,6 +15,7 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response};
 use hyper_util::rt::TokioIo;
 use std::convert::Infallible;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
@@ -27,6 +28,8 @@ pub struct Shared {
     pub state: Mutex<State>,
     pub tls: Option<TlsMaterial>,
     pub shutdown: watch::Sender<bool>,
+    /// TCP connections accepted so far (each one a TLS handshake against the real Cloudflare).
+    pub connections: AtomicUsize,
 }
 
 impl Shared {
@@ -92,6 +95,8 @@ fn percent_decode(s: &str) -> String {
 #[derive(Clone)]
 struct Conn {
     tls_host: Option<String>,
+    /// Serial number of the TCP connection (1 = the first accepted).
+    id: usize,
 }
 
 async fn wait_shutdown(mut rx: watch::Receiver<bool>) {
@@ -111,9 +116,10 @@ pub async fn serve(listener: TcpListener, shared: Arc<Shared>) {
             continue;
         };
         let shared = shared.clone();
+        let id = shared.connections.fetch_add(1, Ordering::SeqCst) + 1;
         let stop = wait_shutdown(shared.shutdown.subscribe());
         tokio::spawn(async move {
-            let conn = Conn { tls_host: None };
+            let conn = Conn { tls_host: None, id };
             let svc_shared = shared.clone();
             let service = service_fn(move |req| handle(svc_shared.clone(), req, conn.clone()));
             let serving = http1::Builder::new()
@@ -133,7 +139,7 @@ async fn handle(
     conn: Conn,
 ) -> Result<Response<Body>, std::io::Error> {
     if req.method() == Method::CONNECT && conn.tls_host.is_none() {
-        return Ok(connect(shared, req));
+        return Ok(connect(shared, req, conn.id));
     }
     let started = Instant::now();
     let (parts, body) = req.into_parts();
@@ -165,6 +171,11 @@ async fn handle(
             .map(str::to_string)
             .or_else(|| parts.uri.host().map(str::to_string))
     });
+    // Injected network latency: every answer waits as long as a round trip would take.
+    let latency = shared.lock().latency;
+    if let Some(d) = latency {
+        tokio::time::sleep(d).await;
+    }
     let fault = faults::take(&mut shared.lock().faults, &ctx.method, &ctx.path);
     let mut slow = None;
     let reply = match fault {
@@ -205,6 +216,7 @@ async fn handle(
         status: reply.as_ref().map_or(0, |r| r.status),
         via_tls: conn.tls_host.is_some(),
         at: started,
+        connection: conn.id,
     };
     shared.lock().requests.push(record);
     match reply {
@@ -276,7 +288,7 @@ fn slow_chunks(reply: &Reply) -> Vec<Bytes> {
 
 /// `CONNECT host:443`: in TLS proxy mode, for the two Cloudflare hosts, answer 200 and serve
 /// TLS inside the tunnel; refuse everything else with 403.
-fn connect(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
+fn connect(shared: Arc<Shared>, req: Request<Incoming>, id: usize) -> Response<Body> {
     let authority = req
         .uri()
         .authority()
@@ -306,6 +318,7 @@ fn connect(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
         status,
         via_tls: false,
         at: Instant::now(),
+        connection: id,
     });
     if !allowed {
         let mut resp =
@@ -316,14 +329,14 @@ fn connect(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
     let stop = wait_shutdown(shared.shutdown.subscribe());
     tokio::spawn(async move {
         tokio::select! {
-            _ = tunnel(shared, req, host) => {}
+            _ = tunnel(shared, req, host, id) => {}
             _ = stop => {}
         }
     });
     Response::new(Full::new(Bytes::new()).boxed_unsync())
 }
 
-async fn tunnel(shared: Arc<Shared>, req: Request<Incoming>, host: String) {
+async fn tunnel(shared: Arc<Shared>, req: Request<Incoming>, host: String, id: usize) {
     let Some(tls) = shared.tls.as_ref() else {
         return;
     };
@@ -336,6 +349,7 @@ async fn tunnel(shared: Arc<Shared>, req: Request<Incoming>, host: String) {
     };
     let conn = Conn {
         tls_host: Some(host),
+        id,
     };
     let svc_shared = shared.clone();
     let service = service_fn(move |req| handle(svc_shared.clone(), req, conn.clone()));

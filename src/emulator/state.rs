@@ -32,6 +32,14 @@ pub struct Account {
 pub struct TokenRec {
     pub id: String,
     pub spec: TokenSpec,
+    pub name: String,
+    /// The policies as the API shows them (synthesized for seeded tokens).
+    pub policies: Value,
+    pub issued_on: String,
+    pub modified_on: String,
+    pub last_used_on: Option<String>,
+    pub not_before: Option<String>,
+    pub condition: Option<Value>,
 }
 
 /// A stored BYOK key. `secret` is the raw key (never returned by the API).
@@ -95,6 +103,8 @@ pub struct State {
     pub models: Vec<String>,
     pub faults: Vec<Armed>,
     pub requests: Vec<RecordedRequest>,
+    /// Added before every answer (see [`crate::emulator::Emulator::set_latency`]).
+    pub latency: Option<std::time::Duration>,
     /// token id → request instants in the current rate-limit window.
     pub rate: HashMap<String, VecDeque<Instant>>,
 }
@@ -136,6 +146,7 @@ pub fn new_gateway(id: &str, authentication: bool, now: &str) -> Value {
         "rate_limiting_technique": "fixed",
         "authentication": authentication,
         "is_default": id == "default",
+        "log_classification": false,
         "log_management": null,
         "log_management_strategy": null,
         "logpush": false,
@@ -176,7 +187,18 @@ impl State {
 
     pub fn add_token(&mut self, spec: TokenSpec) {
         self.tokens.retain(|t| t.spec.value != spec.value);
-        self.tokens.push(TokenRec { id: hex_id(), spec });
+        let now = now_rfc3339();
+        self.tokens.push(TokenRec {
+            id: hex_id(),
+            name: "emulator token".to_string(),
+            policies: super::tokens::synthesize_policies(&spec),
+            spec,
+            issued_on: now.clone(),
+            modified_on: now,
+            last_used_on: None,
+            not_before: None,
+            condition: None,
+        });
     }
 
     pub fn token(&self, value: &str) -> Option<&TokenRec> {

@@ -83,7 +83,11 @@ pub fn gateway_body(body: &[u8], create: bool) -> Result<Map<String, Value>, Rep
         ),
         ("retry_delay", Check::Int(0, 5000)),
         ("retry_max_attempts", Check::Int(1, 5)),
-        ("workers_ai_billing_mode", Check::EnumNotNull(&["postpaid"])),
+        (
+            "workers_ai_billing_mode",
+            Check::EnumNotNull(&["postpaid", "unified"]),
+        ),
+        ("log_classification", Check::Bool),
         ("zdr", Check::Bool),
         ("byok_only", Check::Bool),
         ("store_id", Check::Str(1, 1024)),

@@ -65,6 +65,8 @@ pub struct AppliedReport {
     pub test: Option<TestReport>,
     pub files_written: Vec<PathBuf>,
     pub backups: Vec<PathBuf>,
+    /// What is now connected, in words ("OpenCode → gateway `x` in account Acme, ...").
+    pub connected: String,
     #[serde(skip)]
     pub exit_code: i32,
 }
@@ -123,28 +125,24 @@ fn carry_out(ctx: &Context, plan: &Plan) -> anyhow::Result<AppliedReport> {
         test: None,
         files_written: applied.files_written,
         backups: applied.backups,
+        connected: finish::connected_line(plan),
         exit_code: crate::exit::SUCCESS,
     };
     if plan.run_test {
         ctx.ui.heading("Checking the gateway");
-        let (account, gateway) = (&plan.account.id, &plan.gateway_id);
-        report.models = finish::list_models(ctx, &client, account, gateway)?
-            .models
-            .len();
-        let prompt = finish::TEST_PROMPT;
-        report.test = Some(
-            match crate::ops::test::send(ctx, &client, account, gateway, &plan.model, prompt) {
-                Ok(t) => t,
-                Err(e) => {
-                    ctx.ui.error(&format!("the test prompt failed: {e:#}"));
-                    if let Some(h) = crate::error::hint_of(&e) {
-                        ctx.ui.hint(&h);
-                    }
-                    report.exit_code = crate::error::exit_code_for(&e);
-                    TestReport::failed(&plan.model, &e)
+        let checked = finish::check(ctx, &client, plan)?;
+        report.models = checked.models;
+        report.test = Some(match checked.test {
+            Ok(o) => TestReport::answered(&plan.model, &o),
+            Err(e) => {
+                ctx.ui.error(&format!("the test prompt failed: {e:#}"));
+                if let Some(h) = crate::error::hint_of(&e) {
+                    ctx.ui.hint(&h);
                 }
-            },
-        );
+                report.exit_code = crate::error::exit_code_for(&e);
+                TestReport::failed(&plan.model, &e)
+            }
+        });
     }
     Ok(report)
 }
@@ -209,6 +207,7 @@ impl AppliedReport {
             ui.info("Setup itself was saved; fix the problem above and run `aigate test`.");
         }
         ui.heading("Done");
+        ui.ok(&self.connected);
         let pf = profile_flag(&self.plan.profile);
         if let Some(dir) = &self.plan.sandbox_dir {
             ui.info("That was the sandbox: nothing outside this directory was touched:");

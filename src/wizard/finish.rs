@@ -94,3 +94,63 @@ pub fn test_prompt(
     ));
     Ok(outcome)
 }
+
+/// What the last step found: how many models the gateway offers, and the test prompt's outcome.
+pub struct Checked {
+    pub models: usize,
+    pub test: anyhow::Result<ChatOutcome>,
+}
+
+/// The last round: the test prompt (it needs the writes), with the model list fetched beside it
+/// only when the first round could not read it (a gateway created by this run). Nothing read
+/// before is fetched again.
+pub fn check(ctx: &Context, client: &Client, plan: &super::Plan) -> anyhow::Result<Checked> {
+    let known = plan.models.source == crate::cloudflare::ModelSource::Gateway;
+    let listing = (!known).then(|| {
+        let (c, a, g) = (
+            client.clone(),
+            plan.account.id.clone(),
+            plan.gateway_id.clone(),
+        );
+        ctx.rt.spawn(async move { c.list_models(&a, &g).await })
+    });
+    let test = test_prompt(
+        ctx,
+        client,
+        &plan.account.id,
+        &plan.gateway_id,
+        &plan.model,
+        TEST_PROMPT,
+    );
+    let models = match listing {
+        None => plan.models.models.len(),
+        Some(h) => match ctx.rt.block_on(h) {
+            Ok(Ok(list)) => {
+                ctx.ui.ok(&format!(
+                    "{} models reachable through '{}'",
+                    list.models.len(),
+                    plan.gateway_id
+                ));
+                list.models.len()
+            }
+            Ok(Err(e)) => return Err(e.into()),
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        },
+    };
+    Ok(Checked { models, test })
+}
+
+/// The closing line: what is now connected, e.g.
+/// "OpenCode → gateway `opencode` in account Acme, Unified Billing".
+pub fn connected_line(plan: &super::Plan) -> String {
+    let billing = match &plan.billing {
+        super::plan::BillingPlan::Unified { .. } => "Unified Billing".to_string(),
+        super::plan::BillingPlan::Byok { .. } => {
+            format!("BYOK ({})", plan.billing.providers().join(", "))
+        }
+    };
+    format!(
+        "OpenCode → gateway `{}` in account {}, {billing}",
+        plan.gateway_id, plan.account.name
+    )
+}

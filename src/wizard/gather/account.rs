@@ -1,15 +1,61 @@
 //! Step 2: the account (a picker when the token reaches several).
 
-use super::Ask;
+use super::fetch::Reads;
 use super::token::VerifiedToken;
-use crate::cloudflare::{Account, Client};
+use super::{Ask, Early};
+use crate::cloudflare::Account;
 use crate::exit::Failure;
+use crate::state::Profile;
 
-pub fn step(q: &mut Ask<'_>, client: &Client, tok: &VerifiedToken) -> anyhow::Result<Account> {
+/// Whether the account list is needed: for the picker, or for the name of a flagged account
+/// the profile does not know yet. With `--account-id` (or a profile, non-interactively) the
+/// token's accounts are not listed.
+pub fn needs_list(e: Early<'_>, account: Option<&str>) -> bool {
+    if let Some(id) = &e.args.account_id {
+        return known_name(e.previous, id).is_none();
+    }
+    e.interactive || e.previous.is_none() || account.is_none()
+}
+
+fn known_name(previous: Option<&Profile>, id: &str) -> Option<String> {
+    previous
+        .filter(|p| p.account_id == id)
+        .and_then(|p| p.account_name.clone())
+}
+
+pub fn step(
+    q: &mut Ask<'_>,
+    reads: &mut Reads<'_>,
+    tok: &VerifiedToken,
+) -> anyhow::Result<Account> {
     let (ctx, args, previous) = (q.ctx, q.args, q.previous);
+    let known = args
+        .account_id
+        .as_ref()
+        .or(tok
+            .account_hint
+            .as_ref()
+            .filter(|_| !reads.accounts_started()))
+        .or(previous
+            .filter(|_| !q.prompter.interactive() && !reads.accounts_started())
+            .map(|p| &p.account_id));
+    if let Some(id) = known
+        && !reads.accounts_started()
+    {
+        let name = known_name(previous, id).unwrap_or_else(|| id.clone());
+        let chosen = Account {
+            id: id.clone(),
+            name,
+            kind: String::new(),
+        };
+        ctx.ui
+            .ok(&format!("Account {} ({})", chosen.name, chosen.id));
+        return Ok(chosen);
+    }
+    let early = Early::of(q);
     let prompter = &mut *q.prompter;
     let spinner = ctx.ui.spinner("Listing the accounts this token reaches…");
-    let listed = ctx.rt.block_on(client.list_accounts());
+    let listed = reads.accounts();
     drop(spinner);
     let accounts = match listed {
         Ok(a) => a,
@@ -20,7 +66,7 @@ pub fn step(q: &mut Ask<'_>, client: &Client, tok: &VerifiedToken) -> anyhow::Re
                     .debug(&format!("listing accounts failed ({e}); using {id}"));
                 vec![Account {
                     id: id.clone(),
-                    name: id.clone(),
+                    name: known_name(previous, id).unwrap_or_else(|| id.clone()),
                     kind: String::new(),
                 }]
             }
@@ -57,6 +103,8 @@ pub fn step(q: &mut Ask<'_>, client: &Client, tok: &VerifiedToken) -> anyhow::Re
         {
             accounts[default].clone()
         } else {
+            // While the question is read, fetch what the likely answer's next step needs.
+            super::start_account_reads(early, reads, &accounts[default].id);
             let items: Vec<String> = accounts
                 .iter()
                 .map(|a| format!("{} ({})", a.name, a.id))

@@ -2,9 +2,11 @@
 //! stored in the gateway through its provider-config API, never on disk).
 
 use super::Ask;
+use super::fetch::Reads;
 use super::gateway::GatewayChoice;
 use crate::Secret;
-use crate::cloudflare::{Account, Client, ProviderConfig};
+use crate::cloudflare::{Account, CreditBalance, ProviderConfig};
+use crate::context::Context;
 use crate::domain::Billing;
 use crate::exit::Failure;
 use crate::wizard::plan::{BillingPlan, ByokKey};
@@ -26,9 +28,20 @@ pub fn credits_url(account_id: &str) -> String {
     )
 }
 
+/// The credit balance (started in the first round), or `None` when this token may not read it.
+fn balance(ctx: &Context, reads: &mut Reads<'_>, account: &Account) -> Option<CreditBalance> {
+    match reads.balance(&account.id) {
+        Ok(b) => Some(b),
+        Err(e) => {
+            ctx.ui.debug(&format!("credit balance unavailable: {e}"));
+            None
+        }
+    }
+}
+
 pub fn step(
     q: &mut Ask<'_>,
-    client: &Client,
+    reads: &mut Reads<'_>,
     account: &Account,
     gw: &GatewayChoice,
 ) -> anyhow::Result<BillingPlan> {
@@ -44,8 +57,7 @@ pub fn step(
             {
                 b
             } else {
-                let balance = gw
-                    .balance
+                let balance = balance(ctx, reads, account)
                     .as_ref()
                     .map(|b| {
                         format!(
@@ -80,7 +92,8 @@ pub fn step(
     };
     match choice {
         Billing::Unified => {
-            match &gw.balance {
+            let balance = balance(ctx, reads, account);
+            match &balance {
                 Some(b) if b.balance <= 0.0 => {
                     ctx.ui.warn(&format!(
                         "your credit balance is {}: requests will fail until you load credits",
@@ -103,17 +116,15 @@ pub fn step(
                     .ui
                     .ok("Unified Billing (credit balance not available to this token)"),
             }
-            Ok(BillingPlan::Unified {
-                balance: gw.balance.clone(),
-            })
+            Ok(BillingPlan::Unified { balance })
         }
-        Billing::Byok => byok(q, client, account, gw),
+        Billing::Byok => byok(q, reads, account, gw),
     }
 }
 
 fn byok(
     q: &mut Ask<'_>,
-    client: &Client,
+    reads: &mut Reads<'_>,
     account: &Account,
     gw: &GatewayChoice,
 ) -> anyhow::Result<BillingPlan> {
@@ -121,8 +132,8 @@ fn byok(
     let prompter = &mut *q.prompter;
     let flagged = parse_byok_flags(&args.byok_keys)?;
     let existing: Vec<ProviderConfig> = if gw.exists() {
-        ctx.rt
-            .block_on(client.list_provider_configs(&account.id, &gw.id))?
+        reads
+            .providers(&account.id, &gw.id)?
             .into_iter()
             .filter(|c| c.alias == "default")
             .collect()
@@ -166,17 +177,21 @@ fn byok(
                 existing_id(slug).is_some() || previous_providers.iter().any(|p| p == slug)
             })
             .collect();
-        let chosen = prompter.multi_select(
-            "Which providers' keys should the gateway use?",
-            &items,
-            &defaults,
-            "--byok-key",
-        )?;
-        if chosen.is_empty() {
-            return Err(Failure::usage("BYOK needs at least one provider key")
-                .with_hint("select a provider with space, or choose Unified Billing")
-                .into());
-        }
+        let chosen = loop {
+            let chosen = prompter.multi_select(
+                "Which providers' keys should the gateway use?",
+                &items,
+                &defaults,
+                "--byok-key",
+            )?;
+            if !chosen.is_empty() {
+                break chosen;
+            }
+            // Nothing selected: say how to select, and ask again.
+            ctx.ui.warn(
+                "BYOK needs at least one provider key: move to a provider and press space to select it",
+            );
+        };
         for i in chosen {
             let (slug, label) = BYOK_PROVIDERS[i];
             let stored = existing_id(slug);

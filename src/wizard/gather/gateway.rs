@@ -1,20 +1,19 @@
 //! Step 3: the gateway: pick an existing one or create one with safe defaults
 //! (authentication on, logs on). Nothing is created here; the plan says what to do.
 
-use super::Ask;
+use super::fetch::Reads;
+use super::{Ask, Early};
 use crate::cli::SetupArgs;
-use crate::cloudflare::{Account, Client, CreditBalance, Gateway};
+use crate::cloudflare::{Account, Gateway};
 use crate::context::Context;
 use crate::exit::Failure;
 use crate::prompt::Prompter;
-use crate::state::Profile;
 use crate::wizard::plan::GatewayAction;
 
-/// What step 3 found: the choice, and the credit balance fetched alongside the gateway list.
+/// What step 3 found.
 pub struct GatewayChoice {
     pub id: String,
     pub action: GatewayAction,
-    pub balance: Option<CreditBalance>,
 }
 
 impl GatewayChoice {
@@ -41,46 +40,54 @@ pub fn validate_gateway_id(id: &str) -> Result<(), String> {
     }
 }
 
-pub fn step(q: &mut Ask<'_>, client: &Client, account: &Account) -> anyhow::Result<GatewayChoice> {
+pub fn step(
+    q: &mut Ask<'_>,
+    reads: &mut Reads<'_>,
+    account: &Account,
+) -> anyhow::Result<GatewayChoice> {
     let (ctx, args, previous) = (q.ctx, q.args, q.previous);
+    let early = Early::of(q);
     let prompter = &mut *q.prompter;
     if let Some(id) = &args.gateway {
         validate_gateway_id(id).map_err(|m| Failure::usage(m).with_hint("fix --gateway"))?;
     }
-    // Independent reads run together: the gateway list and the credit balance.
-    let spinner = ctx.ui.spinner("Listing gateways…");
-    let (gateways, balance) = ctx.rt.block_on(async {
-        tokio::join!(
-            client.list_gateways(&account.id),
-            client.credit_balance(&account.id)
-        )
-    });
-    drop(spinner);
-    let gateways = gateways?;
-    let balance = match balance {
-        Ok(b) => Some(b),
-        Err(e) => {
-            ctx.ui.debug(&format!("credit balance unavailable: {e}"));
-            None
+    let prev = previous
+        .filter(|p| p.account_id == account.id)
+        .map(|p| p.gateway_id.clone());
+    let (id, found) = match (&args.gateway, prev) {
+        // A known id: one GET says whether it exists (no list, however many gateways).
+        (Some(id), _) => (id.clone(), lookup(ctx, reads, &account.id, id)?),
+        (None, Some(id)) if !prompter.interactive() => {
+            let found = lookup(ctx, reads, &account.id, &id)?;
+            if found.is_none() {
+                return Err(Failure::usage(format!(
+                    "the profile's gateway '{id}' no longer exists"
+                ))
+                .with_hint(format!(
+                    "pass --gateway {id} --create-gateway to create it again, or another --gateway"
+                ))
+                .into());
+            }
+            (id, found)
+        }
+        (None, prev) => {
+            super::start_account_reads(early, reads, &account.id);
+            let spinner = ctx.ui.spinner("Listing gateways…");
+            let gateways = reads.gateways(&account.id);
+            drop(spinner);
+            let gateways = gateways?;
+            ctx.ui.ok(&format!(
+                "{} gateway(s) in {}",
+                gateways.len(),
+                account.name
+            ));
+            pick(prompter, prev, reads, early, account, &gateways)?
         }
     };
-    ctx.ui.ok(&format!(
-        "{} gateway(s) in {}",
-        gateways.len(),
-        account.name
-    ));
-
-    let (id, found) = if let Some(id) = &args.gateway {
-        let found = match gateways.iter().find(|g| &g.id == id) {
-            Some(g) => Some(g.clone()),
-            // Not in the list: ask for it directly before deciding to create it.
-            None => ctx.rt.block_on(client.get_gateway(&account.id, id))?,
-        };
-        (id.clone(), found)
-    } else {
-        pick(prompter, previous, account, &gateways)?
-    };
-
+    if found.is_some() {
+        // While the next questions are read, fetch what they need about this gateway.
+        super::start_gateway_reads(early, reads, &account.id, &id);
+    }
     let action = match found {
         Some(g) => existing(ctx, args, prompter, g)?,
         None if args.create_gateway || args.gateway.is_none() => GatewayAction::Create,
@@ -95,6 +102,8 @@ pub fn step(q: &mut Ask<'_>, client: &Client, account: &Account) -> anyhow::Resu
                     "--create-gateway",
                 )
                 .map_err(|_| {
+                    // Only on this error path: which gateways there are, for the hint.
+                    let gateways = reads.gateways(&account.id).unwrap_or_default();
                     Failure::usage(format!(
                         "gateway '{id}' does not exist in account {}",
                         account.id
@@ -132,36 +141,34 @@ pub fn step(q: &mut Ask<'_>, client: &Client, account: &Account) -> anyhow::Resu
             "Gateway '{id}' (authentication will be turned on)"
         )),
     }
-    Ok(GatewayChoice {
-        id,
-        action,
-        balance,
-    })
+    Ok(GatewayChoice { id, action })
+}
+
+/// Whether gateway `id` exists, waiting for the lookup started in the first round.
+fn lookup(
+    ctx: &Context,
+    reads: &mut Reads<'_>,
+    account: &str,
+    id: &str,
+) -> anyhow::Result<Option<Gateway>> {
+    let spinner = ctx.ui.spinner(&format!("Looking up gateway '{id}'…"));
+    let found = reads.gateway(account, id);
+    drop(spinner);
+    Ok(found?)
 }
 
 const CREATE_NEW: &str = "+ Create a new gateway";
 
-/// Interactive choice (or the profile's gateway on a non-interactive re-run).
+/// The interactive choice over the account's gateways (a fuzzy filter: type to narrow
+/// hundreds of them down).
 fn pick(
     prompter: &mut dyn Prompter,
-    previous: Option<&Profile>,
+    prev: Option<String>,
+    reads: &mut Reads<'_>,
+    early: Early<'_>,
     account: &Account,
     gateways: &[Gateway],
 ) -> anyhow::Result<(String, Option<Gateway>)> {
-    let prev = previous
-        .filter(|p| p.account_id == account.id)
-        .map(|p| p.gateway_id.clone());
-    if !prompter.interactive()
-        && let Some(id) = prev
-    {
-        let found = gateways.iter().find(|g| g.id == id).cloned();
-        if found.is_none() {
-            return Err(Failure::usage(format!("the profile's gateway '{id}' no longer exists"))
-                .with_hint(format!("pass --gateway {id} --create-gateway to create it again, or another --gateway"))
-                .into());
-        }
-        return Ok((id, found));
-    }
     let mut items: Vec<String> = gateways
         .iter()
         .map(|g| {
@@ -177,7 +184,10 @@ fn pick(
     let default = prev
         .and_then(|id| gateways.iter().position(|g| g.id == id))
         .unwrap_or(0);
-    let i = prompter.select(
+    if let Some(g) = gateways.get(default) {
+        super::start_gateway_reads(early, reads, &account.id, &g.id);
+    }
+    let i = prompter.fuzzy_select(
         "Which AI Gateway should OpenCode use?",
         &items,
         default,

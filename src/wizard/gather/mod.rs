@@ -1,11 +1,17 @@
 //! Build the [`Plan`] step by step. Read-only: Cloudflare is only queried, nothing is stored
 //! or written here, so every error in this phase leaves everything as it was.
+//!
+//! The requests are planned as a dependency graph ([`fetch`]): the first round starts every
+//! read whose inputs are already known (from flags or the profile), all together, and each
+//! step waits only for the answer it needs.
 
 mod account;
 mod billing;
+mod fetch;
 mod gateway;
 mod model;
 mod output;
+mod storage;
 mod token;
 
 pub use gateway::validate_gateway_id;
@@ -13,8 +19,10 @@ pub use gateway::validate_gateway_id;
 use super::plan::Plan;
 use crate::cli::SetupArgs;
 use crate::context::Context;
+use crate::domain::Billing;
 use crate::prompt::Prompter;
 use crate::state::Profile;
+use fetch::Reads;
 
 /// What every step reads: the run's parts, the flags, the prompter, and the profile's current
 /// values (the defaults on a re-run).
@@ -32,6 +40,7 @@ pub struct Answers {
     pub gw: gateway::GatewayChoice,
     pub billing: crate::wizard::plan::BillingPlan,
     pub models: model::ModelChoice,
+    pub store: storage::Store,
 }
 
 pub fn gather(
@@ -54,21 +63,24 @@ pub fn gather(
         previous: previous.as_ref(),
     };
 
+    // Where the token will be kept is settled before the first question, so an unusable
+    // keychain is met (with a way out) before any answer is given.
+    let store = storage::probe(q)?;
+
     ctx.ui.heading("1. Cloudflare API token");
-    let tok = token::step(q)?;
-    let client = ctx.client(tok.token.clone())?;
+    let (tok, mut reads) = token::step(q, &store)?;
 
     ctx.ui.heading("2. Account");
-    let account = account::step(q, &client, &tok)?;
+    let account = account::step(q, &mut reads, &tok)?;
 
     ctx.ui.heading("3. AI Gateway");
-    let gw = gateway::step(q, &client, &account)?;
+    let gw = gateway::step(q, &mut reads, &account)?;
 
     ctx.ui.heading("4. Billing");
-    let billing = billing::step(q, &client, &account, &gw)?;
+    let billing = billing::step(q, &mut reads, &account, &gw)?;
 
     ctx.ui.heading("5. Models");
-    let models = model::step(q, &client, &account, &gw, &billing)?;
+    let models = model::step(q, &mut reads, &account, &gw, &billing)?;
 
     ctx.ui.heading("6. Token storage and OpenCode");
     output::step(
@@ -80,6 +92,94 @@ pub fn gather(
             gw,
             billing,
             models,
+            store,
         },
     )
+}
+
+/// What the early reads are planned from: the flags, the profile, and whether a person answers.
+#[derive(Clone, Copy)]
+pub struct Early<'x> {
+    pub args: &'x SetupArgs,
+    pub previous: Option<&'x Profile>,
+    pub interactive: bool,
+}
+
+impl<'x> Early<'x> {
+    pub fn of(q: &Ask<'x>) -> Early<'x> {
+        Early {
+            args: q.args,
+            previous: q.previous,
+            interactive: q.prompter.interactive(),
+        }
+    }
+
+    /// Whether this run may end with `billing` (so its data is worth fetching early).
+    fn may_be(self, billing: Billing) -> bool {
+        let args = self.args;
+        let flagged = match (args.billing, args.byok_keys.is_empty()) {
+            (Some(b), _) => Some(Billing::from(b)),
+            (None, false) => Some(Billing::Byok),
+            (None, true) => None,
+        };
+        match flagged {
+            Some(b) => b == billing,
+            None if self.interactive => true,
+            None => self.previous.is_none_or(|p| p.billing == billing),
+        }
+    }
+
+    /// The gateway this run will most likely use in `account`: the flag, or the profile's.
+    fn gateway_guess(self, account: &str) -> Option<&'x str> {
+        self.args.gateway.as_deref().or_else(|| {
+            self.previous
+                .filter(|p| p.account_id == account)
+                .map(|p| p.gateway_id.as_str())
+        })
+    }
+}
+
+/// The first round: every read whose inputs the flags and the profile already give, started
+/// together with the token check. Nothing here waits.
+fn first_round(q: &Ask<'_>, reads: &mut Reads<'_>, account_hint: Option<&str>) {
+    let e = Early::of(q);
+    reads.start_verify(account_hint);
+    let account = e
+        .args
+        .account_id
+        .as_deref()
+        .or(e.previous.map(|p| p.account_id.as_str()))
+        .or(account_hint);
+    if account::needs_list(e, account) {
+        reads.start_accounts();
+    }
+    if let Some(account) = account {
+        start_account_reads(e, reads, account);
+    }
+}
+
+/// The reads of the gateway and billing steps for `account`: the gateway lookup (one GET for
+/// a known id, the list for a picker), the credit balance, and the known gateway's reads.
+fn start_account_reads(e: Early<'_>, reads: &mut Reads<'_>, account: &str) {
+    let guess = e.gateway_guess(account);
+    match (&e.args.gateway, guess) {
+        (Some(id), _) => reads.start_gateway(account, id),
+        (None, _) if e.interactive => reads.start_gateways(account),
+        (None, Some(id)) => reads.start_gateway(account, id),
+        (None, None) => {}
+    }
+    if e.may_be(Billing::Unified) {
+        reads.start_balance(account);
+    }
+    if let Some(g) = guess {
+        start_gateway_reads(e, reads, account, g);
+    }
+}
+
+/// What the billing and model questions need about a gateway that may exist.
+fn start_gateway_reads(e: Early<'_>, reads: &mut Reads<'_>, account: &str, gateway: &str) {
+    reads.start_models(account, gateway);
+    if e.may_be(Billing::Byok) {
+        reads.start_providers(account, gateway);
+    }
 }

@@ -3,8 +3,9 @@
 //! inference through it ("AI Gateway Run") before anything is changed.
 
 use super::Ask;
+use super::fetch::Reads;
 use super::gateway::GatewayChoice;
-use crate::cloudflare::{Account, Client, ModelList, ModelSource};
+use crate::cloudflare::{Account, ModelList, ModelSource};
 use crate::exit::Failure;
 use crate::wizard::plan::BillingPlan;
 
@@ -18,7 +19,7 @@ pub struct ModelChoice {
 
 pub fn step(
     q: &mut Ask<'_>,
-    client: &Client,
+    reads: &mut Reads<'_>,
     account: &Account,
     gw: &GatewayChoice,
     billing: &BillingPlan,
@@ -27,7 +28,7 @@ pub fn step(
     let prompter = &mut *q.prompter;
     let list = if gw.exists() {
         let spinner = ctx.ui.spinner("Listing the gateway's models…");
-        let list = ctx.rt.block_on(client.list_models(&account.id, &gw.id))?;
+        let list = reads.models(&account.id, &gw.id)?;
         drop(spinner);
         list
     } else {

@@ -21,9 +21,9 @@ pub fn step(q: &mut Ask<'_>, mut state: State, answers: Answers) -> anyhow::Resu
         gw,
         billing,
         models,
+        store,
     } = answers;
-    // Where the token goes: refuse here, before any change, when no keychain is usable.
-    let store = ctx.store_for_write(args.insecure_storage)?;
+    // Where the token goes was settled before the first question (`storage::probe`).
     let token_already_stored =
         matches!(store.get(ctx.profile_name()), Ok(Some(t)) if t.same_as(&tok.token));
     ctx.ui

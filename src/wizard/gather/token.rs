@@ -2,6 +2,8 @@
 //! prompt), verified before anything else happens.
 
 use super::Ask;
+use super::fetch::Reads;
+use super::storage::Store;
 use crate::Secret;
 use crate::cloudflare::{ApiError, ErrorKind, TokenInfo};
 use crate::context::{env_token, read_token_stdin};
@@ -18,19 +20,62 @@ pub struct VerifiedToken {
     pub account_hint: Option<String>,
 }
 
-pub fn step(q: &mut Ask<'_>) -> anyhow::Result<VerifiedToken> {
+/// How many times a rejected pasted token is asked again before giving up.
+const TOKEN_ATTEMPTS: usize = 3;
+
+/// The token, verified; and the reads of this run, whose first round started with the check.
+pub fn step<'c>(q: &mut Ask<'c>, store: &Store) -> anyhow::Result<(VerifiedToken, Reads<'c>)> {
+    let ctx = q.ctx;
+    let mut asked_again = false;
+    for attempt in 1..=TOKEN_ATTEMPTS {
+        let (token, source) = obtain(q, store, asked_again)?;
+        match verify(q, token, source) {
+            Ok(done) => return Ok(done),
+            Err(e) if retryable(q, &e, source) && attempt < TOKEN_ATTEMPTS => {
+                ctx.ui.error(&format!("{e:#}"));
+                if let Some(h) = crate::error::hint_of(&e) {
+                    ctx.ui.hint(&h);
+                }
+                ctx.ui
+                    .info("Paste another token (or press Ctrl-C to stop).");
+                asked_again = true;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    unreachable!("the last attempt returns")
+}
+
+/// A token a person gave (pasted, or kept from the store) that Cloudflare refused: ask again.
+/// Unreachable Cloudflare, env and stdin tokens are not asked again.
+fn retryable(q: &Ask<'_>, e: &anyhow::Error, source: TokenSource) -> bool {
+    let refused = e.chain().any(|c| {
+        c.downcast_ref::<ApiError>().is_some_and(|a| {
+            matches!(
+                a.kind(),
+                ErrorKind::InvalidToken | ErrorKind::ExpiredToken | ErrorKind::DisabledToken
+            )
+        })
+    });
+    refused
+        && q.prompter.interactive()
+        && matches!(source, TokenSource::Prompt | TokenSource::Stored)
+}
+
+fn verify<'c>(
+    q: &mut Ask<'c>,
+    token: Secret,
+    source: TokenSource,
+) -> anyhow::Result<(VerifiedToken, Reads<'c>)> {
     let (ctx, args, previous) = (q.ctx, q.args, q.previous);
-    let (token, source) = obtain(q)?;
-    let prompter = &mut *q.prompter;
     let mut account_hint = args
         .account_id
         .clone()
         .or_else(|| previous.map(|p| p.account_id.clone()));
+    let mut reads = Reads::new(ctx, ctx.client(token.clone())?);
+    super::first_round(q, &mut reads, account_hint.as_deref());
     let spinner = ctx.ui.spinner("Verifying the token with Cloudflare…");
-    let client = ctx.client(token.clone())?;
-    let mut result = ctx
-        .rt
-        .block_on(client.verify_token(account_hint.as_deref()));
+    let mut result = reads.verify(account_hint.as_deref());
     drop(spinner);
     // An account-owned token can only be verified against its account: ask for it once.
     if let Err(e) = &result
@@ -38,7 +83,7 @@ pub fn step(q: &mut Ask<'_>) -> anyhow::Result<VerifiedToken> {
         && account_hint.is_none()
         && token.expose().starts_with("cfat_")
     {
-        let id = prompter.input(
+        let id = q.prompter.input(
             "This is an account-owned token: which account id does it belong to?",
             None,
             &|s: &str| {
@@ -51,9 +96,8 @@ pub fn step(q: &mut Ask<'_>) -> anyhow::Result<VerifiedToken> {
             "--account-id",
         )?;
         account_hint = Some(id);
-        result = ctx
-            .rt
-            .block_on(client.verify_token(account_hint.as_deref()));
+        super::first_round(q, &mut reads, account_hint.as_deref());
+        result = reads.verify(account_hint.as_deref());
     }
     let info = result.map_err(|e| token_error(e, source))?;
     let expiry = match info.expires_on {
@@ -74,22 +118,43 @@ pub fn step(q: &mut Ask<'_>) -> anyhow::Result<VerifiedToken> {
         source.describe(),
         token.masked()
     ));
-    Ok(VerifiedToken {
-        token,
-        source,
-        info,
-        account_hint,
-    })
+    Ok((
+        VerifiedToken {
+            token,
+            source,
+            info,
+            account_hint,
+        },
+        reads,
+    ))
 }
 
+/// A refused token is worded as one; an unreachable Cloudflare is named as such (exit 4).
 fn token_error(e: ApiError, source: TokenSource) -> anyhow::Error {
     let from = source.describe();
-    anyhow::Error::new(e).context(format!("the token from {from} was not accepted"))
+    let what = match e.kind() {
+        ErrorKind::Unreachable | ErrorKind::Server | ErrorKind::RateLimited => {
+            "could not check the token: Cloudflare did not answer".to_string()
+        }
+        _ => format!("the token from {from} was not accepted"),
+    };
+    anyhow::Error::new(e).context(what)
 }
 
-fn obtain(q: &mut Ask<'_>) -> anyhow::Result<(Secret, TokenSource)> {
+fn obtain(
+    q: &mut Ask<'_>,
+    store: &Store,
+    asked_again: bool,
+) -> anyhow::Result<(Secret, TokenSource)> {
     let (ctx, args, previous) = (q.ctx, q.args, q.previous);
     let prompter = &mut *q.prompter;
+    if asked_again {
+        let token = prompter.password(
+            "Paste your Cloudflare API token (input is hidden)",
+            "--token-stdin",
+        )?;
+        return Ok((token, TokenSource::Prompt));
+    }
     if args.token_stdin {
         return Ok((read_token_stdin()?, TokenSource::Stdin));
     }
@@ -105,8 +170,7 @@ fn obtain(q: &mut Ask<'_>) -> anyhow::Result<(Secret, TokenSource)> {
         ));
     }
     if let Some(p) = previous
-        && let Ok(store) = ctx.store_of(p.token_store)
-        && let Ok(Some(stored)) = store.get(ctx.profile_name())
+        && let Ok(Some(stored)) = super::storage::stored_token(ctx, store, p.token_store)
     {
         let keep = !prompter.interactive()
             || prompter.confirm(

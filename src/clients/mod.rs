@@ -1,0 +1,218 @@
+//! The coding agents aigate connects, each behind one small interface ([`ClientAdapter`]).
+//!
+//! An adapter answers five questions about one client, and nothing else:
+//! 1. **detect**: is it installed, where, which version ([`Installation`], from [`detect`]);
+//! 2. **config**: which file edits setup makes for it ([`ClientAdapter::plan_config`]);
+//! 3. **token**: how it receives the Cloudflare token at launch ([`ClientAdapter::prepare_run`])
+//!    and, where the client keeps its own copy, how that copy is stored, rotated and removed
+//!    ([`ClientAdapter::credential`]);
+//! 4. **test route**: which gateway route its requests take, so `aigate test` sends the same
+//!    request ([`ClientAdapter::test_route`]);
+//! 5. **checks**: what `status`/`doctor` should verify for it ([`ClientAdapter::checks`]).
+//!
+//! The wizard, `run`, `test`, `status` and `doctor` talk to clients only through this trait.
+//! Adapters: [`opencode_v1`] (OpenCode 1.x, proven against the real 1.18.33) and
+//! [`opencode_v2`] (OpenCode 2.x, proven against stand-ins, see the README).
+
+pub mod detect;
+pub mod opencode_v1;
+pub mod opencode_v2;
+
+use crate::Secret;
+use crate::cloudflare::Route;
+use crate::files::FileChange;
+use crate::opencode::{ConfigInputs, Env};
+use crate::state::Profile;
+use serde::Serialize;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+pub use detect::{Detection, Installation, OpencodeMajor, ServiceState};
+
+/// What setup knows when it plans a client's config (no secrets).
+pub struct ConfigTarget<'a> {
+    /// The config file to edit (chosen by `--opencode-config`/`--project` or the default).
+    pub path: &'a Path,
+    pub inputs: &'a ConfigInputs,
+}
+
+/// The config edit setup makes for a client, planned (validated) but not applied.
+pub struct ConfigPlan {
+    pub change: FileChange,
+    /// The merge details (keys removed because they would bypass the gateway or leak).
+    pub merge: crate::opencode::MergeOutcome,
+}
+
+/// How `aigate run` starts a recognised client, besides the three `CLOUDFLARE_*` variables.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RunPlan {
+    /// The arguments to pass after the program name (the user's, possibly with additions
+    /// such as OpenCode 2's `--standalone`).
+    pub args: Vec<OsString>,
+    /// Non-secret variables to set.
+    pub env: Vec<(String, String)>,
+    /// Said once on stderr before the client starts.
+    pub note: Option<String>,
+}
+
+/// Where a client keeps its own copy of the token (`--token-delivery opencode-auth`).
+pub enum Credential {
+    /// A file aigate edits inside its transaction (V1: `auth.json`).
+    File(FileChange),
+    /// The client's own API (V2: its local server). Run by [`ClientAdapter::store_credential`].
+    Api,
+}
+
+/// One line of `status`/`doctor`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// Short stable name, e.g. `opencode.version`.
+    pub name: String,
+    pub level: Level,
+    /// What was found.
+    pub message: String,
+    /// The command or step that fixes it (for warn/fail).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Ok,
+    Warn,
+    Fail,
+}
+
+impl Check {
+    pub fn ok(name: &str, message: impl Into<String>) -> Check {
+        Check {
+            name: name.into(),
+            level: Level::Ok,
+            message: message.into(),
+            fix: None,
+        }
+    }
+    pub fn warn(name: &str, message: impl Into<String>, fix: impl Into<String>) -> Check {
+        Check {
+            name: name.into(),
+            level: Level::Warn,
+            message: message.into(),
+            fix: Some(fix.into()),
+        }
+    }
+    pub fn fail(name: &str, message: impl Into<String>, fix: impl Into<String>) -> Check {
+        Check {
+            name: name.into(),
+            level: Level::Fail,
+            message: message.into(),
+            fix: Some(fix.into()),
+        }
+    }
+}
+
+/// What a check may look at: the profile and (when readable) the token, never printed.
+pub struct CheckInput<'a> {
+    pub profile: &'a Profile,
+    pub profile_name: &'a str,
+    pub token: Option<&'a Secret>,
+}
+
+/// The result of removing a client's copy of the token.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Removal {
+    /// What was removed, in words.
+    pub removed: Vec<String>,
+    /// What is left and how to remove it by hand.
+    pub left: Vec<String>,
+}
+
+/// One coding agent. Implementations must be cheap to build (detection happens before).
+pub trait ClientAdapter: Send + Sync {
+    /// Stable id used in flags, JSON and state: `opencode-v1`, `opencode-v2`, ...
+    fn id(&self) -> &'static str;
+
+    /// Human name with the version when known, e.g. `OpenCode 2.0.9`.
+    fn label(&self) -> String;
+
+    /// What detection found for this client.
+    fn installation(&self) -> &Installation;
+
+    /// Whether `program` (the first word given to `aigate run`) starts this client.
+    fn runs_as(&self, program: &std::ffi::OsStr) -> bool;
+
+    /// The config edits setup makes (planned and validated, nothing written).
+    fn plan_config(&self, target: &ConfigTarget<'_>) -> anyhow::Result<ConfigPlan>;
+
+    /// How `aigate run -- <client> ARGS` must start it (`args` are the user's, after the
+    /// program name).
+    fn prepare_run(&self, args: &[OsString]) -> RunPlan;
+
+    /// Where this client keeps its own copy of the token with `--token-delivery
+    /// opencode-auth`, planned for `token`; `None` when the client has no such store.
+    fn credential(
+        &self,
+        env: &Env,
+        token: &Secret,
+        account_id: &str,
+        gateway_id: &str,
+    ) -> anyhow::Result<Option<Credential>>;
+
+    /// Store (or replace) the token in the client's own store when [`Credential::Api`] was
+    /// planned, and verify the client now holds it. Errors leave the old credential in place.
+    fn store_credential(
+        &self,
+        _token: &Secret,
+        _account_id: &str,
+        _gateway_id: &str,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    /// Remove the client's copy of the token (logout), saying what is left.
+    fn remove_credential(&self, env: &Env, auth_json: Option<&Path>) -> anyhow::Result<Removal>;
+
+    /// The route the client's requests take for `model` (a gateway catalog id).
+    fn test_route(&self, model: &str) -> Route;
+
+    /// The checks `status`/`doctor` run for this client.
+    fn checks(&self, input: &CheckInput<'_>) -> Vec<Check>;
+}
+
+/// What an adapter may need from the run besides detection: where files live, the runtime
+/// for its own local calls (never the Cloudflare pool), and the profile it acts for.
+#[derive(Clone)]
+pub struct RunParts {
+    pub env: Env,
+    pub rt: tokio::runtime::Handle,
+    pub profile: String,
+}
+
+/// The OpenCode adapter for what detection found: V2 when a V2 is installed (or forced),
+/// else V1 (also when OpenCode is not installed: setup still writes V1's config shape).
+pub fn opencode(detection: &Detection, parts: &RunParts) -> Box<dyn ClientAdapter> {
+    let major = detection.opencode.major().unwrap_or(OpencodeMajor::V1);
+    opencode_for(major, detection, parts)
+}
+
+/// The OpenCode adapter for a line chosen on purpose (`aigate test --client opencode-v2`).
+pub fn opencode_for(
+    major: OpencodeMajor,
+    detection: &Detection,
+    parts: &RunParts,
+) -> Box<dyn ClientAdapter> {
+    match major {
+        OpencodeMajor::V2 => Box::new(opencode_v2::OpencodeV2::new(
+            detection.clone(),
+            parts.clone(),
+        )),
+        OpencodeMajor::V1 => Box::new(opencode_v1::OpencodeV1::new(detection.opencode.clone())),
+    }
+}
+
+/// The file name part of a program path (`/usr/bin/opencode` → `opencode`).
+pub(crate) fn program_name(program: &std::ffi::OsStr) -> Option<String> {
+    PathBuf::from(program)
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+}

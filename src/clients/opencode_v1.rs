@@ -1,0 +1,158 @@
+//! OpenCode 1.x (proven against the real 1.18.33): the config from `templates/`, the token by
+//! env through `aigate run` or in `auth.json`, requests routed by model prefix
+//! (reference/opencode.md §3.3). Wraps [`crate::opencode`].
+
+use super::{
+    Check, CheckInput, ClientAdapter, ConfigPlan, ConfigTarget, Credential, Installation, Removal,
+    RunPlan,
+};
+use crate::Secret;
+use crate::cloudflare::{Route, route_for};
+use crate::domain::TokenDelivery;
+use crate::files::Transaction;
+use crate::opencode::{self, Env};
+use std::ffi::{OsStr, OsString};
+use std::path::Path;
+
+pub struct OpencodeV1 {
+    installation: Installation,
+}
+
+impl OpencodeV1 {
+    pub fn new(installation: Installation) -> OpencodeV1 {
+        OpencodeV1 { installation }
+    }
+}
+
+/// The config edit both OpenCode lines share (V2 reads V1's shape).
+pub(crate) fn plan_opencode_config(target: &ConfigTarget<'_>) -> anyhow::Result<ConfigPlan> {
+    let (change, merge) = opencode::plan_config(target.path, target.inputs)?;
+    Ok(ConfigPlan { change, merge })
+}
+
+/// The version line `status`/`doctor` show.
+pub(crate) fn version_check(i: &Installation) -> Check {
+    if i.installed() || i.major().is_some() {
+        Check::ok(
+            "opencode.version",
+            format!(
+                "{}{}",
+                i.describe(),
+                i.path
+                    .as_ref()
+                    .map(|p| format!(" at {}", p.display()))
+                    .unwrap_or_default()
+            ),
+        )
+    } else {
+        Check::warn(
+            "opencode.version",
+            "OpenCode is not installed (no `opencode` on PATH)",
+            "install OpenCode (https://opencode.ai), or set --opencode-version 1|2",
+        )
+    }
+}
+
+impl ClientAdapter for OpencodeV1 {
+    fn id(&self) -> &'static str {
+        "opencode-v1"
+    }
+
+    fn label(&self) -> String {
+        match &self.installation.version {
+            Some(v) => format!("OpenCode {v}"),
+            None => "OpenCode 1".to_string(),
+        }
+    }
+
+    fn installation(&self) -> &Installation {
+        &self.installation
+    }
+
+    fn runs_as(&self, program: &OsStr) -> bool {
+        super::program_name(program).as_deref() == Some("opencode")
+    }
+
+    fn plan_config(&self, target: &ConfigTarget<'_>) -> anyhow::Result<ConfigPlan> {
+        plan_opencode_config(target)
+    }
+
+    fn prepare_run(&self, args: &[OsString]) -> RunPlan {
+        RunPlan {
+            args: args.to_vec(),
+            ..RunPlan::default()
+        }
+    }
+
+    fn credential(
+        &self,
+        env: &Env,
+        token: &Secret,
+        account_id: &str,
+        gateway_id: &str,
+    ) -> anyhow::Result<Option<Credential>> {
+        let path = opencode::auth_json_path(env);
+        Ok(Some(Credential::File(opencode::plan_auth_upsert(
+            &path, token, account_id, gateway_id,
+        )?)))
+    }
+
+    fn remove_credential(&self, env: &Env, auth_json: Option<&Path>) -> anyhow::Result<Removal> {
+        let path = auth_json
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| opencode::auth_json_path(env));
+        let mut out = Removal::default();
+        if let Some(change) = opencode::plan_auth_remove(&path)? {
+            let mut txn = Transaction::new();
+            txn.apply(&change)?;
+            txn.commit();
+            out.removed.push(format!(
+                "the {} entry in {}",
+                opencode::PROVIDER_ID,
+                path.display()
+            ));
+        }
+        Ok(out)
+    }
+
+    fn test_route(&self, model: &str) -> Route {
+        route_for(model)
+    }
+
+    fn checks(&self, input: &CheckInput<'_>) -> Vec<Check> {
+        let mut out = vec![version_check(&self.installation)];
+        let p = input.profile;
+        if p.token_delivery == TokenDelivery::OpencodeAuth
+            && let Some(path) = &p.auth_json
+        {
+            let entry = opencode::read_auth_entry(path).ok().flatten();
+            let matches = match (&entry, input.token) {
+                (Some(e), Some(t)) => {
+                    e.key.same_as(t)
+                        && e.account_id.as_deref() == Some(p.account_id.as_str())
+                        && e.gateway_id.as_deref() == Some(p.gateway_id.as_str())
+                }
+                _ => false,
+            };
+            out.push(if matches {
+                Check::ok(
+                    "opencode.credential",
+                    format!("{} holds this profile's token", path.display()),
+                )
+            } else {
+                Check::fail(
+                    "opencode.credential",
+                    format!(
+                        "OpenCode's auth.json ({}) does not hold this profile's token and ids",
+                        path.display()
+                    ),
+                    format!(
+                        "aigate{} setup",
+                        crate::context::profile_flag(input.profile_name)
+                    ),
+                )
+            });
+        }
+        out
+    }
+}
