@@ -65,7 +65,7 @@ pub struct Vars {
     pub cloudflare_api_token: Option<Secret>,
     /// `NO_COLOR` set and not empty.
     pub no_color: bool,
-    /// `PATH`, to find the clients `doctor` reports on.
+    /// `PATH`, to find the clients (OpenCode...) the way the OS does.
     pub path: Option<OsString>,
 }
 
@@ -80,21 +80,6 @@ impl Vars {
             no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
             path: std::env::var_os("PATH"),
         }
-    }
-
-    /// The first file called `name` (or `name.exe`/`.cmd` on Windows) in a `PATH` directory.
-    pub fn find_program(&self, name: &str) -> Option<PathBuf> {
-        let suffixes: &[&str] = if cfg!(windows) {
-            &["", ".exe", ".cmd", ".bat"]
-        } else {
-            &[""]
-        };
-        std::env::split_paths(self.path.as_ref()?).find_map(|dir| {
-            suffixes
-                .iter()
-                .map(|s| dir.join(format!("{name}{s}")))
-                .find(|p| p.is_file())
-        })
     }
 }
 

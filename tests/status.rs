@@ -224,14 +224,14 @@ fn doctor_adds_the_clients_and_works_without_a_profile() {
     let j = out.json();
     assert_eq!(j["profile_exists"], false);
     assert_eq!(check(&j, "profile")["fix"], "aigate setup");
-    assert!(check(&j, "client.opencode")["status"] != "fail");
+    assert!(check(&j, "opencode.version")["status"] != "fail");
 
     w.setup(TOKEN, BASE).assert_code(0);
     let out = w.run(w.aigate().args(["doctor", "--json"]));
     out.assert_code(0);
     let j = out.json();
     assert_eq!(check(&j, "token.valid")["status"], "ok");
-    assert!(check(&j, "client.opencode")["status"] != "fail");
+    assert!(check(&j, "opencode.version")["status"] != "fail");
 }
 
 #[test]

@@ -63,53 +63,9 @@ pub enum Credential {
     Api,
 }
 
-/// One line of `status`/`doctor`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Check {
-    /// Short stable name, e.g. `opencode.version`.
-    pub name: String,
-    pub level: Level,
-    /// What was found.
-    pub message: String,
-    /// The command or step that fixes it (for warn/fail).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fix: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    Ok,
-    Warn,
-    Fail,
-}
-
-impl Check {
-    pub fn ok(name: &str, message: impl Into<String>) -> Check {
-        Check {
-            name: name.into(),
-            level: Level::Ok,
-            message: message.into(),
-            fix: None,
-        }
-    }
-    pub fn warn(name: &str, message: impl Into<String>, fix: impl Into<String>) -> Check {
-        Check {
-            name: name.into(),
-            level: Level::Warn,
-            message: message.into(),
-            fix: Some(fix.into()),
-        }
-    }
-    pub fn fail(name: &str, message: impl Into<String>, fix: impl Into<String>) -> Check {
-        Check {
-            name: name.into(),
-            level: Level::Fail,
-            message: message.into(),
-            fix: Some(fix.into()),
-        }
-    }
-}
+/// One line of `status`/`doctor`: the one check type of [`crate::checks`] (`Level` is its
+/// outcome: ok / warn / fail).
+pub use crate::checks::{Check, Outcome as Level};
 
 /// What a check may look at: the profile and (when readable) the token, never printed.
 pub struct CheckInput<'a> {

@@ -426,11 +426,11 @@ mod tests {
     #[test]
     fn env_delivery_with_a_service_lacking_the_token_warns_with_the_fix() {
         let c = service_token_check(TokenDelivery::Env, Ok(false), "http://127.0.0.1:1", "");
-        assert_eq!(c.level, super::super::Level::Warn);
+        assert_eq!(c.status, super::super::Level::Warn);
         assert!(c.fix.unwrap().contains("aigate run -- opencode"));
         let c = service_token_check(TokenDelivery::OpencodeAuth, Ok(false), "u", "");
-        assert_eq!(c.level, super::super::Level::Fail);
+        assert_eq!(c.status, super::super::Level::Fail);
         let c = service_token_check(TokenDelivery::Env, Ok(true), "u", "");
-        assert_eq!(c.level, super::super::Level::Ok);
+        assert_eq!(c.status, super::super::Level::Ok);
     }
 }

@@ -23,15 +23,23 @@ pub struct DoctorReport {
 pub fn doctor(ctx: &Context) -> anyhow::Result<DoctorReport> {
     let name = ctx.profile_name();
     let profile = ctx.load_state()?.profile(name).cloned();
-    let mut all = match &profile {
+    let (mut all, token) = match &profile {
         Some(p) => crate::ops::status::checks(ctx, p)?,
-        None => vec![Check::fail(
-            "profile",
-            format!("profile '{name}' is not set up"),
-            format!("aigate{} setup", profile_flag(name)),
-        )],
+        None => (
+            vec![Check::fail(
+                "profile",
+                format!("profile '{name}' is not set up"),
+                format!("aigate{} setup", profile_flag(name)),
+            )],
+            None,
+        ),
     };
-    all.extend(checks::clients::checks(ctx, profile.as_ref()));
+    let scope = checks::clients::Scope {
+        profile_name: name,
+        profile: profile.as_ref(),
+        token: token.as_ref(),
+    };
+    all.extend(checks::clients::checks(ctx, &scope));
     Ok(DoctorReport {
         profile: name.to_string(),
         profile_exists: profile.is_some(),

@@ -64,9 +64,10 @@ pub fn status(ctx: &Context) -> anyhow::Result<StatusReport> {
     Ok(gathered.into_report(ctx.profile_name(), profile))
 }
 
-/// The checks `status` makes, for `doctor` (which adds the clients').
-pub fn checks(ctx: &Context, profile: &Profile) -> anyhow::Result<Vec<Check>> {
-    Ok(gather(ctx, profile)?.checks)
+/// The checks `status` makes and the token it used, for `doctor` (which adds the clients').
+pub fn checks(ctx: &Context, profile: &Profile) -> anyhow::Result<(Vec<Check>, Option<Secret>)> {
+    let g = gather(ctx, profile)?;
+    Ok((g.checks, g.token))
 }
 
 struct Gathered {
