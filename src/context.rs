@@ -92,6 +92,16 @@ impl Context {
         })
     }
 
+    /// Codex's config directory: `CODEX_HOME`, else `~/.codex` (inside the sandbox's home
+    /// under `--sandbox`).
+    pub fn codex_home(&self) -> PathBuf {
+        let var = match self.sandbox {
+            Some(_) => None,
+            None => std::env::var_os("CODEX_HOME"),
+        };
+        crate::agents::codex::codex_home(&self.env.home, var.as_deref())
+    }
+
     pub fn profile_name(&self) -> &str {
         &self.global.profile
     }

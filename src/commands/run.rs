@@ -1,5 +1,6 @@
 //! `aigate run -- CMD`: run CMD with the profile's token, account and gateway in its
-//! environment (and nowhere else), and exit with its status.
+//! environment (and nowhere else), plus what a recognised client needs
+//! (`agents::launch`), and exit with its status.
 
 use crate::cli::RunArgs;
 use crate::context::Context;
@@ -9,19 +10,24 @@ pub fn exec(ctx: &mut Context, args: &RunArgs) -> anyhow::Result<i32> {
     let profile = ctx.require_profile()?;
     let (token, _) = ctx.token_for(&profile)?;
     let (program, rest) = args.command.split_first().expect("clap requires a command");
+    let at = crate::agents::launch::Where {
+        aigate_profile: ctx.profile_name(),
+        gateway_url: &ctx.endpoints.gateway_url,
+        codex_home: ctx.codex_home(),
+    };
+    let launch = crate::agents::launch::prepare(program, rest, &profile, &token, &at)?;
     let mut cmd = std::process::Command::new(program);
-    cmd.args(rest)
-        .env("CLOUDFLARE_API_TOKEN", token.expose())
-        .env("CLOUDFLARE_ACCOUNT_ID", &profile.account_id)
-        .env("CLOUDFLARE_GATEWAY_ID", &profile.gateway_id);
+    cmd.args(&launch.args);
+    for (k, v) in &launch.env {
+        cmd.env(k, v.expose());
+    }
     let not_found = |e: std::io::Error| -> anyhow::Error {
         let what = program.to_string_lossy();
         if e.kind() == std::io::ErrorKind::NotFound {
             Failure::new(Kind::Other, format!("command not found: {what}"))
-                .with_hint(if what == "opencode" {
-                    "install OpenCode: npm install -g opencode-ai"
-                } else {
-                    "check the command name and PATH"
+                .with_hint(match launch.agent {
+                    Some(a) => format!("install {a}: npm install -g {}", a.npm_package()),
+                    None => "check the command name and PATH".to_string(),
                 })
                 .into()
         } else {
