@@ -56,6 +56,9 @@ fn no_token_or_provider_key_in_any_output_or_file() {
             "anthropic/claude-haiku-4.5",
         ],
         &["--verbose", "run", "--", "true"],
+        &["--verbose", "doctor"],
+        &["--verbose", "--json", "doctor"],
+        &["--verbose", "--json", "shell-init", "bash"],
     ] {
         w.run(w.aigate().args(args));
     }
