@@ -97,7 +97,7 @@ impl Context {
     pub fn codex_home(&self) -> PathBuf {
         let var = match self.sandbox {
             Some(_) => None,
-            None => std::env::var_os("CODEX_HOME"),
+            None => self.vars.codex_home.clone(),
         };
         crate::agents::codex::codex_home(&self.env.home, var.as_deref())
     }
@@ -204,14 +204,7 @@ pub fn env_token() -> Option<Secret> {
     Vars::from_process().cloudflare_api_token
 }
 
-/// ` --profile NAME` for hints, empty for the default profile.
-pub fn profile_flag(name: &str) -> String {
-    if name == "default" {
-        String::new()
-    } else {
-        format!(" --profile {name}")
-    }
-}
+pub use crate::ui::profile_flag;
 
 /// Read a token from stdin to EOF, trimming one trailing newline.
 pub fn read_token_stdin() -> anyhow::Result<Secret> {

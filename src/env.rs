@@ -67,6 +67,8 @@ pub struct Vars {
     pub no_color: bool,
     /// `PATH`, to find the clients (OpenCode...) the way the OS does.
     pub path: Option<OsString>,
+    /// `CODEX_HOME`: Codex's config directory, when set.
+    pub codex_home: Option<OsString>,
 }
 
 impl Vars {
@@ -79,6 +81,7 @@ impl Vars {
                 .map(Secret::new),
             no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
             path: std::env::var_os("PATH"),
+            codex_home: std::env::var_os("CODEX_HOME"),
         }
     }
 }

@@ -1,9 +1,10 @@
 //! `aigate doctor`: everything `status` checks, plus the clients' checks (see
-//! [`crate::checks::clients`]). Runs without a profile too: then it says how to make one and
+//! [`crate::ops::client_checks`]). Runs without a profile too: then it says how to make one and
 //! still checks the clients.
 
 use crate::checks::{self, Check, Outcome};
 use crate::context::{Context, profile_flag};
+use crate::ops::client_checks;
 use crate::report::Report;
 use crate::ui::Ui;
 use serde::Serialize;
@@ -34,12 +35,12 @@ pub fn doctor(ctx: &Context) -> anyhow::Result<DoctorReport> {
             None,
         ),
     };
-    let scope = checks::clients::Scope {
+    let scope = client_checks::Scope {
         profile_name: name,
         profile: profile.as_ref(),
         token: token.as_ref(),
     };
-    all.extend(checks::clients::checks(ctx, &scope));
+    all.extend(client_checks::checks(ctx, &scope));
     Ok(DoctorReport {
         profile: name.to_string(),
         profile_exists: profile.is_some(),

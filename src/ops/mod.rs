@@ -3,6 +3,7 @@
 //! ([`crate::report::Report`]) that the command renders. Nothing here prints results; progress
 //! and notes go through `ctx.ui`.
 
+pub mod client_checks;
 pub mod doctor;
 pub mod logout;
 pub mod models;

@@ -6,8 +6,8 @@
 //! adapter adds its checks with one line in that table, e.g. `claude_code,` next to
 //! [`opencode`], which asks the OpenCode adapter ([`crate::clients::ClientAdapter::checks`]).
 
-use super::Check;
 use crate::Secret;
+use crate::checks::Check;
 use crate::clients::{self, CheckInput, RunParts, detect};
 use crate::context::Context;
 use crate::state::Profile;
