@@ -2,11 +2,37 @@
 //!
 //! Parsing only; each command's behaviour lives in `commands/<name>.rs`.
 
+use crate::domain::{AccountId, ByokKeySpec, GatewayId, ModelId, ProfileName};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 pub const DEFAULT_API_URL: &str = "https://api.cloudflare.com/client/v4";
 pub const DEFAULT_GATEWAY_URL: &str = "https://gateway.ai.cloudflare.com/v1";
+
+/// The help heading of the endpoint overrides (tests, proxies, the emulator).
+const ENDPOINTS: &str = "Cloudflare endpoints (for tests and proxies)";
+
+const SETUP_EXAMPLES: &str = "\
+Examples:
+  aigate setup                                   # the guided wizard
+  aigate setup --sandbox                         # try it against the built-in emulator
+  printf %s \"$CLOUDFLARE_API_TOKEN\" | aigate setup --token-stdin --non-interactive \\
+      --account-id 0123456789abcdef0123456789abcdef --gateway opencode --create-gateway \\
+      --billing unified --model openai/gpt-5-mini
+  OPENAI_API_KEY=sk-... aigate setup --billing byok --byok-key openai=OPENAI_API_KEY
+  aigate setup --dry-run                         # show the plan, change nothing";
+
+const RUN_EXAMPLES: &str = "\
+Examples:
+  aigate run -- opencode                         # OpenCode through the gateway
+  aigate --profile work run -- opencode run \"explain this repo\"
+  aigate run -- env | grep CLOUDFLARE_           # see what the child gets";
+
+const ROTATE_EXAMPLES: &str = "\
+Examples:
+  aigate rotate                                  # paste the new token at the prompt
+  printf %s \"$NEW_TOKEN\" | aigate rotate --token-stdin
+  aigate --profile work rotate";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -28,16 +54,10 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// Options every command takes, shown under their own headings in each command's help.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
-    /// Cloudflare v4 API base URL
-    #[arg(long, global = true, env = "AIGATE_API_URL", default_value = DEFAULT_API_URL, value_name = "URL")]
-    pub api_url: String,
-
-    /// AI Gateway data-plane base URL ({base}/{account}/{gateway}/...)
-    #[arg(long, global = true, env = "AIGATE_GATEWAY_URL", default_value = DEFAULT_GATEWAY_URL, value_name = "URL")]
-    pub gateway_url: String,
-
     /// Which stored setup to use; several can coexist
     #[arg(
         long,
@@ -46,7 +66,7 @@ pub struct GlobalArgs {
         default_value = "default",
         value_name = "NAME"
     )]
-    pub profile: String,
+    pub profile: ProfileName,
 
     /// Print one JSON document on stdout; human text goes to stderr
     #[arg(long, global = true)]
@@ -63,21 +83,32 @@ pub struct GlobalArgs {
     /// Only errors on stderr; results still on stdout
     #[arg(short, long, global = true)]
     pub quiet: bool,
+
+    /// Cloudflare v4 API base URL
+    #[arg(long, global = true, env = "AIGATE_API_URL", default_value = DEFAULT_API_URL, value_name = "URL", help_heading = ENDPOINTS)]
+    pub api_url: String,
+
+    /// AI Gateway data-plane base URL ({base}/{account}/{gateway}/...)
+    #[arg(long, global = true, env = "AIGATE_GATEWAY_URL", default_value = DEFAULT_GATEWAY_URL, value_name = "URL", help_heading = ENDPOINTS)]
+    pub gateway_url: String,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// The onboarding wizard (what plain `aigate` runs)
+    #[command(after_help = SETUP_EXAMPLES)]
     Setup(SetupArgs),
     /// Show what the profile holds and whether it still works
     Status,
     /// Replace the stored token; the old one stays on any failure
+    #[command(after_help = ROTATE_EXAMPLES)]
     Rotate(RotateArgs),
     /// List the models reachable through the gateway
     Models,
     /// Send one prompt through the gateway, the same route OpenCode uses
     Test(TestArgs),
     /// Run a command with CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID, CLOUDFLARE_GATEWAY_ID set
+    #[command(after_help = RUN_EXAMPLES)]
     Run(RunArgs),
     /// Remove the profile's token from every place aigate put it
     Logout,
@@ -88,6 +119,33 @@ pub enum Command {
     /// Serve the Cloudflare emulator on 127.0.0.1 (for development and tests)
     #[command(hide = true)]
     Emulator(EmulatorArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) on stdout, or write one page per command into --dir
+    #[command(hide = true)]
+    Man(ManArgs),
+}
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  aigate completions bash > ~/.local/share/bash-completion/completions/aigate
+  aigate completions zsh > \"${fpath[1]}/_aigate\"
+  aigate completions fish > ~/.config/fish/completions/aigate.fish
+  aigate completions powershell >> $PROFILE";
+
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ManArgs {
+    /// Write aigate.1 and aigate-COMMAND.1 here instead of printing aigate.1
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -136,11 +194,11 @@ pub struct SetupArgs {
 
     /// The Cloudflare account to use
     #[arg(long, value_name = "ID")]
-    pub account_id: Option<String>,
+    pub account_id: Option<AccountId>,
 
     /// The AI Gateway to use
     #[arg(long, value_name = "ID")]
-    pub gateway: Option<String>,
+    pub gateway: Option<GatewayId>,
 
     /// Create --gateway ID if it does not exist
     #[arg(long)]
@@ -156,15 +214,15 @@ pub struct SetupArgs {
 
     /// A provider key for BYOK: PROVIDER=ENV_VAR names the env var holding the key (repeatable)
     #[arg(long = "byok-key", value_name = "PROVIDER=ENV_VAR")]
-    pub byok_keys: Vec<String>,
+    pub byok_keys: Vec<ByokKeySpec>,
 
     /// The default model, as a gateway catalog id (e.g. openai/gpt-5-mini)
     #[arg(long, value_name = "PROVIDER/MODEL")]
-    pub model: Option<String>,
+    pub model: Option<ModelId>,
 
     /// The model OpenCode uses for titles and summaries (default: a small model of the same provider)
     #[arg(long, value_name = "PROVIDER/MODEL")]
-    pub small_model: Option<String>,
+    pub small_model: Option<ModelId>,
 
     /// The OpenCode config file to write (default: OpenCode's global config)
     #[arg(long, value_name = "PATH", conflicts_with = "project")]
@@ -210,7 +268,7 @@ pub struct RotateArgs {
 pub struct TestArgs {
     /// The model to test (default: the profile's model)
     #[arg(long, value_name = "PROVIDER/MODEL")]
-    pub model: Option<String>,
+    pub model: Option<ModelId>,
 
     /// The prompt to send
     #[arg(long, value_name = "TEXT")]
@@ -234,6 +292,8 @@ pub enum Shell {
     Bash,
     Zsh,
     Fish,
+    /// Windows PowerShell and PowerShell 7 (pwsh)
+    Powershell,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -255,6 +315,41 @@ pub struct EmulatorArgs {
     /// Write the CA certificate (PEM) here when --tls-proxy is on
     #[arg(long, value_name = "PATH")]
     pub ca_out: Option<PathBuf>,
+}
+
+/// Parses the command line, or exits 2 naming the bad flag before anything happens (no
+/// request, no file). Under `--json` a usage error is also the one JSON error document on
+/// stdout (`{"error": {"kind": "usage", ...}}`); `--help` and `--version` print as usual.
+pub fn parse_or_exit() -> Cli {
+    let e = match Cli::try_parse() {
+        Ok(cli) => return cli,
+        Err(e) => e,
+    };
+    let json = std::env::args_os()
+        .skip(1)
+        .take_while(|a| a != "--")
+        .any(|a| a == "--json");
+    if json && e.use_stderr() {
+        let rendered = e.render().to_string();
+        let message = rendered
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches("error: ")
+            .to_string();
+        let doc = crate::error::ErrorDocument {
+            error: crate::error::ErrorBody {
+                kind: crate::exit::Kind::Usage.name(),
+                message,
+                hint: Some("see `aigate --help` (or `aigate COMMAND --help`)".to_string()),
+                exit_code: crate::exit::USAGE,
+            },
+        };
+        if let Ok(text) = serde_json::to_string_pretty(&doc) {
+            println!("{text}");
+        }
+    }
+    e.exit()
 }
 
 #[cfg(test)]

@@ -38,6 +38,15 @@ pub struct Sandbox {
 impl Context {
     pub fn new(global: GlobalArgs, sandbox: bool) -> anyhow::Result<Context> {
         let vars = Vars::from_process();
+        // A value no token can have is refused (exit 2) before it is sent anywhere.
+        if !sandbox
+            && let Some(t) = &vars.cloudflare_api_token
+            && let Some(problem) = crate::domain::token_problem(t.expose())
+        {
+            return Err(Failure::usage(format!("CLOUDFLARE_API_TOKEN: {problem}"))
+                .with_hint("set CLOUDFLARE_API_TOKEN to the token itself, or unset it")
+                .into());
+        }
         let ui = Ui::new(
             global.json,
             global.no_color || vars.no_color,
@@ -204,15 +213,25 @@ pub fn env_token() -> Option<Secret> {
     Vars::from_process().cloudflare_api_token
 }
 
-pub use crate::ui::profile_flag;
+pub use crate::domain::profile_flag;
 
-/// Read a token from stdin to EOF, trimming one trailing newline.
+/// Read a token from stdin to EOF, trimming one trailing newline. At most
+/// [`crate::domain::MAX_TOKEN_LEN`] bytes are accepted, without control characters or
+/// whitespace: anything else is refused (exit 2) before it is sent anywhere.
 pub fn read_token_stdin() -> anyhow::Result<Secret> {
     use std::io::Read;
-    let mut buf = String::new();
+    let mut raw = Vec::new();
     std::io::stdin()
-        .read_to_string(&mut buf)
+        .take(crate::domain::MAX_TOKEN_LEN as u64 + 3)
+        .read_to_end(&mut raw)
         .map_err(|e| anyhow::anyhow!("cannot read the token from standard input: {e}"))?;
+    let Ok(buf) = String::from_utf8(raw) else {
+        return Err(
+            Failure::usage("the token read from standard input is not text (UTF-8)")
+                .with_hint("pipe only the token itself")
+                .into(),
+        );
+    };
     let trimmed = buf
         .strip_suffix('\n')
         .map(|s| s.strip_suffix('\r').unwrap_or(s))
@@ -227,9 +246,9 @@ pub fn read_token_stdin() -> anyhow::Result<Secret> {
                 .into(),
         );
     }
-    if token.chars().any(char::is_whitespace) {
+    if let Some(problem) = crate::domain::token_problem(token) {
         return Err(
-            Failure::usage("the token read from standard input contains whitespace")
+            Failure::usage(format!("the token read from standard input: {problem}"))
                 .with_hint("pipe only the token itself")
                 .into(),
         );

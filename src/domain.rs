@@ -4,6 +4,12 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+mod values;
+pub use values::{
+    AccountId, BYOK_PROVIDERS, ByokKeySpec, GatewayId, MAX_TOKEN_LEN, ModelId, ProfileName,
+    token_problem,
+};
+
 /// How the gateway pays the model providers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -53,5 +59,14 @@ impl fmt::Display for StoreKind {
             StoreKind::InsecureFile => f.write_str("plaintext file (insecure)"),
             StoreKind::Memory => f.write_str("memory"),
         }
+    }
+}
+
+/// ` --profile NAME` for hints, empty for the default profile.
+pub fn profile_flag(name: &str) -> String {
+    if name == "default" {
+        String::new()
+    } else {
+        format!(" --profile {name}")
     }
 }

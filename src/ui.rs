@@ -169,12 +169,3 @@ impl Drop for Spinner {
         self.clear();
     }
 }
-
-/// ` --profile NAME` for hints and fix commands, empty for the default profile.
-pub fn profile_flag(name: &str) -> String {
-    if name == "default" {
-        String::new()
-    } else {
-        format!(" --profile {name}")
-    }
-}

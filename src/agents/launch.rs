@@ -65,7 +65,7 @@ pub fn prepare(
                     )
                     .with_hint(format!(
                         "run `aigate{} setup --client codex`",
-                        crate::ui::profile_flag(at.aigate_profile)
+                        crate::domain::profile_flag(at.aigate_profile)
                     ))
                     .into());
                 }

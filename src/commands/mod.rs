@@ -1,9 +1,11 @@
 //! One thin file per command: each turns parsed arguments into calls on the parts below
 //! (`wizard`, `cloudflare`, `secrets`, `opencode`, `state`). Shared wiring is in `context`.
 
+pub mod completions;
 pub mod doctor;
 pub mod emulator;
 pub mod logout;
+pub mod man;
 pub mod models;
 pub mod rotate;
 pub mod run;
@@ -21,6 +23,12 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
     if let Command::Emulator(args) = &command {
         return emulator::exec(&cli.global, args);
     }
+    // Generated from the command-line definition alone: no context, no runtime.
+    match &command {
+        Command::Completions(args) => return completions::exec(args),
+        Command::Man(args) => return man::exec(args),
+        _ => {}
+    }
     let sandbox = matches!(&command, Command::Setup(a) if a.sandbox);
     let mut ctx = Context::new(cli.global, sandbox)?;
     match command {
@@ -33,6 +41,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Logout => logout::exec(&mut ctx),
         Command::ShellInit(args) => shell_init::exec(&ctx, &args),
         Command::Doctor => doctor::exec(&mut ctx),
-        Command::Emulator(_) => unreachable!("handled above"),
+        Command::Emulator(_) | Command::Completions(_) | Command::Man(_) => {
+            unreachable!("handled above")
+        }
     }
 }

@@ -75,6 +75,9 @@ pub fn setup(ctx: &Context, args: &SetupArgs) -> anyhow::Result<SetupReport> {
     if !args.byok_keys.is_empty() && args.billing == Some(BillingArg::Unified) {
         return Err(Failure::usage("--byok-key only goes with --billing byok").into());
     }
+    if let Some(p) = crate::domain::ByokKeySpec::duplicate(&args.byok_keys) {
+        return Err(Failure::usage(format!("--byok-key names {p} twice")).into());
+    }
     if let Some(s) = &ctx.sandbox {
         ctx.ui.note(&format!(
             "Sandbox: talking to the embedded Cloudflare emulator; files go to {}",
@@ -173,9 +176,9 @@ fn sandbox_defaults(args: &SetupArgs) -> SetupArgs {
     use crate::emulator::sandbox;
     let mut a = args.clone();
     a.account_id
-        .get_or_insert_with(|| sandbox::ACCOUNT_ID.to_string());
+        .get_or_insert_with(|| crate::domain::AccountId::known(sandbox::ACCOUNT_ID));
     a.gateway
-        .get_or_insert_with(|| sandbox::DEFAULT_GATEWAY_ID.to_string());
+        .get_or_insert_with(|| crate::domain::GatewayId::known(sandbox::DEFAULT_GATEWAY_ID));
     a.billing.get_or_insert(if a.byok_keys.is_empty() {
         BillingArg::Unified
     } else {

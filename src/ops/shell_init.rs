@@ -1,4 +1,4 @@
-//! `aigate shell-init SHELL`: a snippet (from `templates/`) that makes plain `opencode` start
+//! `aigate shell-init bash|zsh|fish|powershell`: a snippet (from `templates/`) that makes plain `opencode` start
 //! through `aigate run`, so the token comes from the keychain.
 
 use crate::cli::Shell;
@@ -9,6 +9,7 @@ use serde::Serialize;
 const BASH: &str = include_str!("../../templates/shell-init.bash.j2");
 const ZSH: &str = include_str!("../../templates/shell-init.zsh.j2");
 const FISH: &str = include_str!("../../templates/shell-init.fish.j2");
+const POWERSHELL: &str = include_str!("../../templates/shell-init.powershell.j2");
 
 #[derive(Debug, Serialize)]
 pub struct ShellInitReport {
@@ -32,6 +33,7 @@ fn template(shell: Shell) -> (&'static str, &'static str) {
         Shell::Bash => ("shell-init.bash", BASH),
         Shell::Zsh => ("shell-init.zsh", ZSH),
         Shell::Fish => ("shell-init.fish", FISH),
+        Shell::Powershell => ("shell-init.powershell", POWERSHELL),
     }
 }
 
@@ -70,6 +72,12 @@ mod tests {
             !render(Shell::Bash, "default")
                 .unwrap()
                 .contains("--profile")
+        );
+        let ps = render(Shell::Powershell, "work").unwrap();
+        assert!(ps.contains("function opencode {"), "{ps}");
+        assert!(
+            ps.contains("& aigate --profile work run opencode @args"),
+            "{ps}"
         );
         assert_eq!(shell_init(Shell::Zsh, "x").unwrap().shell, "zsh");
     }

@@ -53,7 +53,11 @@ pub fn test(ctx: &Context, args: &TestArgs) -> anyhow::Result<TestReport> {
     let profile = ctx.require_profile()?;
     let (token, _) = ctx.token_for(&profile)?;
     let client = ctx.client(token)?;
-    let model = args.model.clone().unwrap_or_else(|| profile.model.clone());
+    let model = args
+        .model
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_else(|| profile.model.clone());
     let prompt = args.prompt.as_deref().unwrap_or(finish::TEST_PROMPT);
     send(
         ctx,

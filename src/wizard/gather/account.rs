@@ -31,20 +31,20 @@ pub fn step(
     let (ctx, args, previous) = (q.ctx, q.args, q.previous);
     let known = args
         .account_id
-        .as_ref()
+        .as_deref()
         .or(tok
             .account_hint
-            .as_ref()
+            .as_deref()
             .filter(|_| !reads.accounts_started()))
         .or(previous
             .filter(|_| !q.prompter.interactive() && !reads.accounts_started())
-            .map(|p| &p.account_id));
+            .map(|p| p.account_id.as_str()));
     if let Some(id) = known
         && !reads.accounts_started()
     {
-        let name = known_name(previous, id).unwrap_or_else(|| id.clone());
+        let name = known_name(previous, id).unwrap_or_else(|| id.to_string());
         let chosen = Account {
-            id: id.clone(),
+            id: id.to_string(),
             name,
             kind: String::new(),
         };
@@ -60,13 +60,13 @@ pub fn step(
     let accounts = match listed {
         Ok(a) => a,
         // Account-owned tokens may not list accounts; the account they belong to is known.
-        Err(e) => match args.account_id.as_ref().or(tok.account_hint.as_ref()) {
+        Err(e) => match args.account_id.as_deref().or(tok.account_hint.as_deref()) {
             Some(id) => {
                 ctx.ui
                     .debug(&format!("listing accounts failed ({e}); using {id}"));
                 vec![Account {
-                    id: id.clone(),
-                    name: known_name(previous, id).unwrap_or_else(|| id.clone()),
+                    id: id.to_string(),
+                    name: known_name(previous, id).unwrap_or_else(|| id.to_string()),
                     kind: String::new(),
                 }]
             }

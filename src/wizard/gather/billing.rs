@@ -7,20 +7,11 @@ use super::gateway::GatewayChoice;
 use crate::Secret;
 use crate::cloudflare::{Account, CreditBalance, ProviderConfig};
 use crate::context::Context;
-use crate::domain::Billing;
+use crate::domain::{Billing, ByokKeySpec};
 use crate::exit::Failure;
 use crate::wizard::plan::{BillingPlan, ByokKey};
 
-/// Providers offered for BYOK: (provider slug in the gateway, label).
-pub const BYOK_PROVIDERS: &[(&str, &str)] = &[
-    ("openai", "OpenAI"),
-    ("anthropic", "Anthropic"),
-    ("google-ai-studio", "Google AI Studio"),
-    ("grok", "xAI (Grok)"),
-    ("deepseek", "DeepSeek"),
-    ("groq", "Groq"),
-    ("mistral", "Mistral"),
-];
+pub use crate::domain::BYOK_PROVIDERS;
 
 pub fn credits_url(account_id: &str) -> String {
     format!(
@@ -242,53 +233,26 @@ fn byok(
 }
 
 /// `PROVIDER=ENV_VAR` pairs: the value names an env var holding the key (never the key).
-pub fn parse_byok_flags(specs: &[String]) -> anyhow::Result<Vec<(String, Secret)>> {
+/// The keys named by `--byok-key` (already checked by the flag's parser), read from the
+/// environment.
+pub fn parse_byok_flags(specs: &[ByokKeySpec]) -> anyhow::Result<Vec<(String, Secret)>> {
+    if let Some(p) = ByokKeySpec::duplicate(specs) {
+        return Err(Failure::usage(format!("--byok-key names {p} twice")).into());
+    }
     let mut out: Vec<(String, Secret)> = vec![];
     for spec in specs {
-        let Some((provider, var)) = spec.split_once('=') else {
-            return Err(
-                Failure::usage(format!("--byok-key '{spec}' is not PROVIDER=ENV_VAR"))
-                    .with_hint("e.g. --byok-key openai=OPENAI_API_KEY (the env var holds the key)")
-                    .into(),
-            );
-        };
-        let provider = provider.trim().to_ascii_lowercase();
-        if provider.is_empty()
-            || !provider
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
-            return Err(
-                Failure::usage(format!("--byok-key: '{provider}' is not a provider slug"))
-                    .with_hint(format!(
-                        "known providers: {}",
-                        BYOK_PROVIDERS
-                            .iter()
-                            .map(|p| p.0)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ))
-                    .into(),
-            );
-        }
-        if var.is_empty() || !var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(Failure::usage(format!("--byok-key {provider}=…: the part after = must name an environment variable"))
-                .with_hint("pass the key in an env var, e.g. --byok-key openai=OPENAI_API_KEY; keys never go on the command line")
-                .into());
-        }
-        let value = std::env::var(var).unwrap_or_default();
-        let value = value.trim();
-        if value.is_empty() {
+        let Some(value) = spec.read_key() else {
             return Err(Failure::usage(format!(
-                "--byok-key {provider}={var}: the environment variable {var} is not set"
+                "--byok-key {spec}: the environment variable {} is not set",
+                spec.var
             ))
-            .with_hint(format!("export {var} with the {provider} key first"))
+            .with_hint(format!(
+                "export {} with the {} key first",
+                spec.var, spec.provider
+            ))
             .into());
-        }
-        if out.iter().any(|(p, _)| p == &provider) {
-            return Err(Failure::usage(format!("--byok-key names {provider} twice")).into());
-        }
-        out.push((provider, Secret::new(value.to_string())));
+        };
+        out.push((spec.provider.clone(), value));
     }
     Ok(out)
 }

@@ -56,7 +56,7 @@ pub fn step(
         .map(|p| p.gateway_id.clone());
     let (id, found) = match (&args.gateway, prev) {
         // A known id: one GET says whether it exists (no list, however many gateways).
-        (Some(id), _) => (id.clone(), lookup(ctx, reads, &account.id, id)?),
+        (Some(id), _) => (id.to_string(), lookup(ctx, reads, &account.id, id)?),
         (None, Some(id)) if !prompter.interactive() => {
             let found = lookup(ctx, reads, &account.id, &id)?;
             if found.is_none() {

@@ -73,7 +73,7 @@ pub fn step(
     let model = match &args.model {
         Some(m) => {
             check_model(m, &list, &candidates, "--model")?;
-            m.clone()
+            m.to_string()
         }
         None => {
             let prev = previous
@@ -101,7 +101,7 @@ pub fn step(
     let small_model = match &args.small_model {
         Some(m) => {
             check_model(m, &list, &candidates, "--small-model")?;
-            m.clone()
+            m.to_string()
         }
         None => previous
             .map(|p| p.small_model.clone())

@@ -70,7 +70,8 @@ fn verify<'c>(
     let (ctx, args, previous) = (q.ctx, q.args, q.previous);
     let mut account_hint = args
         .account_id
-        .clone()
+        .as_ref()
+        .map(ToString::to_string)
         .or_else(|| previous.map(|p| p.account_id.clone()));
     let mut reads = Reads::new(ctx, ctx.client(token.clone())?);
     super::first_round(q, &mut reads, account_hint.as_deref());
