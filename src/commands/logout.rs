@@ -3,7 +3,7 @@
 
 use crate::context::Context;
 
-pub fn exec(ctx: &mut Context) -> anyhow::Result<i32> {
-    let report = crate::ops::logout::logout(ctx)?;
+pub fn exec(ctx: &mut Context, args: &crate::cli::LogoutArgs) -> anyhow::Result<i32> {
+    let report = crate::ops::logout::logout(ctx, args)?;
     Ok(crate::report::emit(&ctx.ui, &report))
 }

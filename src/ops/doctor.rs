@@ -24,23 +24,15 @@ pub struct DoctorReport {
 pub fn doctor(ctx: &Context) -> anyhow::Result<DoctorReport> {
     let name = ctx.profile_name();
     let profile = ctx.load_state()?.profile(name).cloned();
-    let (mut all, token) = match &profile {
+    let mut all = match &profile {
         Some(p) => crate::ops::status::checks(ctx, p)?,
-        None => (
-            vec![Check::fail(
-                "profile",
-                format!("profile '{name}' is not set up"),
-                format!("aigate{} setup", profile_flag(name)),
-            )],
-            None,
-        ),
+        None => vec![Check::fail(
+            "profile",
+            format!("profile '{name}' is not set up"),
+            format!("aigate{} setup", profile_flag(name)),
+        )],
     };
-    let scope = client_checks::Scope {
-        profile_name: name,
-        profile: profile.as_ref(),
-        token: token.as_ref(),
-    };
-    all.extend(client_checks::checks(ctx, &scope));
+    all.extend(client_checks::checks(ctx, profile.as_ref()));
     Ok(DoctorReport {
         profile: name.to_string(),
         profile_exists: profile.is_some(),

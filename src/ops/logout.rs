@@ -2,8 +2,6 @@
 //! was left behind.
 
 use crate::context::{Context, profile_flag};
-use crate::files::Transaction;
-use crate::opencode;
 use crate::report::Report;
 use crate::ui::Ui;
 use serde::Serialize;
@@ -15,31 +13,46 @@ pub struct LogoutReport {
     pub removed: Vec<String>,
     /// What stays (no secrets), with how to remove it.
     pub left: Vec<String>,
+    /// What could not be removed, and how to remove it by hand.
+    pub warnings: Vec<String>,
     /// `CLOUDFLARE_API_TOKEN` is still set in this shell.
     pub env_token_set: bool,
 }
 
-pub fn logout(ctx: &Context) -> anyhow::Result<LogoutReport> {
+pub fn logout(ctx: &Context, args: &crate::cli::LogoutArgs) -> anyhow::Result<LogoutReport> {
     let profile = ctx.require_profile()?;
     let name = ctx.profile_name().to_string();
     let mut removed = vec![];
+    let mut notes = vec![];
+    if args.revoke {
+        // First at Cloudflare: if that fails, nothing local has changed yet.
+        let read = || {
+            crate::tokens::admin::read(
+                args.token_stdin,
+                args.non_interactive,
+                "Revoking the token aigate minted",
+            )
+        };
+        match crate::tokens::revoke::revoke_minted(ctx, &profile, read)? {
+            Some(line) => removed.push(line),
+            None => notes.push(
+                "--revoke: the stored token was not minted by aigate; delete it in the dashboard if you no longer need it"
+                    .to_string(),
+            ),
+        }
+    }
     let store = ctx.store_of(profile.token_store)?;
     if store.delete(&name)? {
         removed.push(format!("the token in {}", store.describe()));
     }
-    let auth_path = profile
-        .auth_json
-        .clone()
-        .unwrap_or_else(|| opencode::auth_json_path(&ctx.env));
-    if let Some(change) = opencode::plan_auth_remove(&auth_path)? {
-        let mut txn = Transaction::new();
-        txn.apply(&change)?;
-        txn.commit();
-        removed.push(format!(
-            "the cloudflare-ai-gateway entry in {}",
-            auth_path.display()
-        ));
-    }
+    // The client's copy: V1's auth.json entry; V2's credential behind its server.
+    let client = crate::clients::opencode(
+        &crate::clients::start_detection(ctx).wait(&ctx.rt),
+        &crate::clients::run_parts(ctx),
+    );
+    let removal = client.remove_credential(&ctx.env, profile.auth_json.as_deref())?;
+    removed.extend(removal.removed.iter().cloned());
+    notes.extend(removal.left.iter().cloned());
     let mut left = vec![format!(
         "{}: `model`/`small_model` point at cloudflare-ai-gateway; change them to use another provider",
         profile.opencode_config.display()
@@ -59,6 +72,7 @@ pub fn logout(ctx: &Context) -> anyhow::Result<LogoutReport> {
         profile: name,
         removed,
         left,
+        warnings: notes,
         env_token_set: ctx.env_token().is_some(),
     })
 }
@@ -73,6 +87,9 @@ impl Report for LogoutReport {
         }
         for r in &self.removed {
             ui.ok(&format!("Removed {r}"));
+        }
+        for w in &self.warnings {
+            ui.warn(w);
         }
         ui.note("Left in place (no secrets):");
         for l in &self.left {

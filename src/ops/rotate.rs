@@ -30,11 +30,14 @@ pub struct RotateReport {
     /// Where the token now lives, in words (the store, then `auth.json` if used).
     pub replaced_in: Vec<String>,
     pub auth_json: Option<PathBuf>,
+    /// The token was also replaced in OpenCode 2's own store (through its local server).
+    pub opencode_credential: bool,
 }
 
 pub fn rotate(ctx: &Context, args: &RotateArgs) -> anyhow::Result<RotateReport> {
     let profile = ctx.require_profile()?;
     let new = new_token(ctx, args)?;
+    let detector = crate::clients::start_detection(ctx);
     let info = verify(ctx, &profile, &new)?;
     let mut report = RotateReport {
         profile: ctx.profile_name().to_string(),
@@ -44,8 +47,9 @@ pub fn rotate(ctx: &Context, args: &RotateArgs) -> anyhow::Result<RotateReport> 
         token_store: profile.token_store,
         replaced_in: vec![],
         auth_json: None,
+        opencode_credential: false,
     };
-    replace(ctx, &profile, &new, &mut report)?;
+    replace(ctx, &profile, &new, detector, &mut report)?;
     Ok(report)
 }
 
@@ -113,6 +117,7 @@ fn replace(
     ctx: &Context,
     profile: &Profile,
     new: &Secret,
+    detector: crate::clients::detect::Detector,
     report: &mut RotateReport,
 ) -> anyhow::Result<()> {
     let name = ctx.profile_name();
@@ -121,6 +126,9 @@ fn replace(
     if old.as_ref().is_some_and(|o| o.same_as(new)) {
         return Ok(());
     }
+    // The client's own copy (OpenCode V1: auth.json; V2: its server) is replaced too.
+    let client = crate::clients::opencode(&detector.wait(&ctx.rt), &crate::clients::run_parts(ctx));
+    let mut credential_api = false;
     let auth_change = match (&profile.token_delivery, &profile.auth_json) {
         (TokenDelivery::OpencodeAuth, Some(path)) => Some(opencode::plan_auth_upsert(
             path,
@@ -128,6 +136,16 @@ fn replace(
             &profile.account_id,
             &profile.gateway_id,
         )?),
+        (TokenDelivery::OpencodeAuth, None) => {
+            match client.credential(&ctx.env, new, &profile.account_id, &profile.gateway_id)? {
+                Some(crate::clients::Credential::File(c)) => Some(c),
+                Some(crate::clients::Credential::Api) => {
+                    credential_api = true;
+                    None
+                }
+                None => None,
+            }
+        }
         _ => None,
     };
     let _critical = Critical::enter();
@@ -148,8 +166,25 @@ fn replace(
         }
         txn.commit();
     }
+    if credential_api
+        && let Err(e) = interrupt::checkpoint()
+            .and_then(|_| client.store_credential(new, &profile.account_id, &profile.gateway_id))
+    {
+        restore(&old).context("could not put the old token back")?;
+        return Err(e.context(format!(
+            "could not replace the token in {}; {KEPT}, and OpenCode keeps its old one",
+            client.label()
+        )));
+    }
     report.rotated = true;
     report.replaced_in.push(store.describe());
+    if credential_api {
+        report.opencode_credential = true;
+        report.replaced_in.push(format!(
+            "{} (verified through its local server)",
+            client.label()
+        ));
+    }
     if let Some(c) = auth_change {
         report.replaced_in.push(c.path.display().to_string());
         report.auth_json = Some(c.path);

@@ -18,8 +18,8 @@ use std::path::PathBuf;
 #[derive(Debug, Serialize)]
 #[serde(untagged)]
 pub enum SetupReport {
-    Planned(PlanReport),
-    Applied(AppliedReport),
+    Planned(Box<PlanReport>),
+    Applied(Box<AppliedReport>),
 }
 
 /// The parts of the plan both shapes share.
@@ -37,6 +37,8 @@ pub struct PlanSummary {
     pub token_delivery: TokenDelivery,
     pub token_source: &'static str,
     pub token_expires_on: Option<String>,
+    /// Which token is stored: minted by aigate (id, permissions) or the one given (and why).
+    pub stored_token: Option<crate::state::StoredToken>,
     pub opencode_config: PathBuf,
     pub auth_json: Option<PathBuf>,
     pub sandbox_dir: Option<PathBuf>,
@@ -84,6 +86,16 @@ pub fn setup(ctx: &Context, args: &SetupArgs) -> anyhow::Result<SetupReport> {
             s.dir.display()
         ));
     }
+    // Inside a repository with an aigate.toml, its answers fill in the flags.
+    let team = crate::team::setup::find(ctx)?;
+    let team_args;
+    let args = match &team {
+        Some((path, t)) => {
+            team_args = crate::team::setup::answers(ctx, path, t, args)?;
+            &team_args
+        }
+        None => args,
+    };
     let mut prompter = prompt::for_run(args.non_interactive);
     let sandbox_args;
     let args = if ctx.sandbox.is_some() && !prompter.interactive() {
@@ -94,7 +106,10 @@ pub fn setup(ctx: &Context, args: &SetupArgs) -> anyhow::Result<SetupReport> {
     } else {
         args
     };
-    let plan = gather::gather(ctx, args, prompter.as_mut())?;
+    let plan = gather::gather(ctx, args, prompter.as_mut()).map_err(|e| match &team {
+        Some((path, t)) => crate::team::setup::refusal(path, t, e),
+        None => e,
+    })?;
     ctx.ui.heading(if args.dry_run {
         "Plan (dry run: nothing will be changed)"
     } else {
@@ -104,23 +119,26 @@ pub fn setup(ctx: &Context, args: &SetupArgs) -> anyhow::Result<SetupReport> {
         ctx.ui.info(&line);
     }
     if args.dry_run {
-        return Ok(SetupReport::Planned(PlanReport {
+        return Ok(SetupReport::Planned(Box::new(PlanReport {
             dry_run: true,
             plan: summary(ctx, &plan),
             changes: plan.describe(),
-        }));
+        })));
     }
     if prompter.interactive() && !prompter.confirm("Apply this plan?", true, "--non-interactive")? {
         return Err(Failure::new(Kind::Other, "the plan was declined; nothing was changed").into());
     }
-    Ok(SetupReport::Applied(carry_out(ctx, &plan)?))
+    Ok(SetupReport::Applied(Box::new(carry_out(ctx, plan)?)))
 }
 
 /// Apply the plan, then list the models and send the test prompt (unless `--skip-test`).
-fn carry_out(ctx: &Context, plan: &Plan) -> anyhow::Result<AppliedReport> {
+fn carry_out(ctx: &Context, mut plan: Plan) -> anyhow::Result<AppliedReport> {
     let client = ctx.client(plan.token.clone())?;
     ctx.ui.heading("Applying");
-    let applied = apply::apply(ctx, &client, plan)?;
+    let applied = apply::apply(ctx, &client, &mut plan)?;
+    // From here on, the stored token (a minted one proves itself with the test prompt).
+    let client = ctx.client(plan.token.clone())?;
+    let plan = &plan;
     let mut report = AppliedReport {
         dry_run: false,
         plan: summary(ctx, plan),
@@ -164,6 +182,7 @@ fn summary(ctx: &Context, plan: &Plan) -> PlanSummary {
         token_delivery: plan.delivery,
         token_source: plan.token_source.describe(),
         token_expires_on: plan.token_info.expires_on.map(|e| e.to_rfc3339()),
+        stored_token: plan.new_profile.stored_token.clone(),
         opencode_config: plan.config_change.path.clone(),
         auth_json: plan.auth_change.as_ref().map(|c| c.path.clone()),
         sandbox_dir: ctx.sandbox.as_ref().map(|s| s.dir.clone()),

@@ -2,7 +2,7 @@
 //! Its result is also the `test` part of `setup`'s report.
 
 use crate::cli::TestArgs;
-use crate::cloudflare::{ChatOutcome, Client};
+use crate::cloudflare::ChatOutcome;
 use crate::context::Context;
 use crate::report::Report;
 use crate::ui::Ui;
@@ -14,6 +14,8 @@ use serde::Serialize;
 pub struct TestReport {
     pub model: String,
     pub ok: bool,
+    /// Whose route was taken (`opencode-v1`, `opencode-v2`).
+    pub client: Option<String>,
     /// How the request travelled (e.g. `REST route /ai/v1/chat/completions`).
     pub route: Option<String>,
     pub reply: Option<String>,
@@ -28,6 +30,7 @@ impl TestReport {
         TestReport {
             model: model.to_string(),
             ok: true,
+            client: None,
             route: Some(finish::describe_route(&o.route)),
             reply: Some(o.text.clone()),
             ttft_ms: o.ttft.map(|d| d.as_millis() as u64),
@@ -40,6 +43,7 @@ impl TestReport {
         TestReport {
             model: model.to_string(),
             ok: false,
+            client: None,
             route: None,
             reply: None,
             ttft_ms: None,
@@ -50,7 +54,10 @@ impl TestReport {
 }
 
 pub fn test(ctx: &Context, args: &TestArgs) -> anyhow::Result<TestReport> {
+    use crate::cli::TestClientArg;
+    use crate::clients::{self, OpencodeMajor};
     let profile = ctx.require_profile()?;
+    let detector = clients::start_detection(ctx);
     let (token, _) = ctx.token_for(&profile)?;
     let client = ctx.client(token)?;
     let model = args
@@ -59,27 +66,24 @@ pub fn test(ctx: &Context, args: &TestArgs) -> anyhow::Result<TestReport> {
         .map(ToString::to_string)
         .unwrap_or_else(|| profile.model.clone());
     let prompt = args.prompt.as_deref().unwrap_or(finish::TEST_PROMPT);
-    send(
-        ctx,
-        &client,
-        &profile.account_id,
-        &profile.gateway_id,
-        &model,
-        prompt,
-    )
-}
-
-/// Send `prompt` to `model` through the gateway; a failure is an error.
-pub fn send(
-    ctx: &Context,
-    client: &Client,
-    account: &str,
-    gateway: &str,
-    model: &str,
-    prompt: &str,
-) -> anyhow::Result<TestReport> {
-    let o = finish::test_prompt(ctx, client, account, gateway, model, prompt)?;
-    Ok(TestReport::answered(model, &o))
+    let (detection, parts) = (detector.wait(&ctx.rt), clients::run_parts(ctx));
+    let adapter = match args.client {
+        Some(TestClientArg::OpencodeV1) => {
+            clients::opencode_for(OpencodeMajor::V1, &detection, &parts)
+        }
+        Some(TestClientArg::OpencodeV2) => {
+            clients::opencode_for(OpencodeMajor::V2, &detection, &parts)
+        }
+        None => clients::opencode(&detection, &parts),
+    };
+    let route = adapter.test_route(&model);
+    ctx.ui.info(&format!("Route of {}", adapter.label()));
+    let (account, gateway) = (&profile.account_id, &profile.gateway_id);
+    let o = finish::test_prompt_on(ctx, &client, account, gateway, &model, &route, prompt)?;
+    let mut report = TestReport::answered(&model, &o);
+    report.client = Some(adapter.id().to_string());
+    report.route = Some(finish::describe_route(&route));
+    Ok(report)
 }
 
 impl Report for TestReport {
