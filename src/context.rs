@@ -132,7 +132,7 @@ impl Context {
     pub fn codex_home(&self) -> PathBuf {
         let var = match self.sandbox {
             Some(_) => None,
-            None => std::env::var_os("CODEX_HOME"),
+            None => self.vars.codex_home.clone(),
         };
         crate::agents::codex::codex_home(&self.env.home, var.as_deref())
     }

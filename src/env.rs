@@ -65,8 +65,10 @@ pub struct Vars {
     pub cloudflare_api_token: Option<Secret>,
     /// `NO_COLOR` set and not empty.
     pub no_color: bool,
-    /// `PATH`, to find the clients `doctor` reports on.
+    /// `PATH`, to find the clients (OpenCode...) the way the OS does.
     pub path: Option<OsString>,
+    /// `CODEX_HOME`: Codex's config directory, when set.
+    pub codex_home: Option<OsString>,
 }
 
 impl Vars {
@@ -79,22 +81,15 @@ impl Vars {
                 .map(Secret::new),
             no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
             path: std::env::var_os("PATH"),
+            codex_home: std::env::var_os("CODEX_HOME"),
         }
     }
 
-    /// The first file called `name` (or `name.exe`/`.cmd` on Windows) in a `PATH` directory.
+    /// The program `name` on `PATH`, found the way the OS does (`PATHEXT` on Windows, so
+    /// npm's `opencode.cmd` too).
     pub fn find_program(&self, name: &str) -> Option<PathBuf> {
-        let suffixes: &[&str] = if cfg!(windows) {
-            &["", ".exe", ".cmd", ".bat"]
-        } else {
-            &[""]
-        };
-        std::env::split_paths(self.path.as_ref()?).find_map(|dir| {
-            suffixes
-                .iter()
-                .map(|s| dir.join(format!("{name}{s}")))
-                .find(|p| p.is_file())
-        })
+        let cwd = std::env::current_dir().ok()?;
+        which::which_in(name, self.path.as_ref(), cwd).ok()
     }
 }
 

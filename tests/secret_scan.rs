@@ -118,6 +118,9 @@ fn no_token_or_provider_key_in_any_output_or_file() {
         ],
         &["--verbose", "snippet", "--for", "env"],
         &["--verbose", "--json", "snippet", "--for", "openai-python"],
+        &["--verbose", "doctor"],
+        &["--verbose", "--json", "doctor"],
+        &["--verbose", "--json", "shell-init", "bash"],
     ] {
         w.run(w.aigate().args(args));
     }

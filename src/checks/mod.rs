@@ -2,7 +2,7 @@
 //! that scripts can match (`token.valid`, `opencode.config.provider`...), ok / warn / fail, a
 //! message, and the command that fixes it.
 //!
-//! The checks are pure: [`crate::ops::status`] gathers the facts (the token's verify result, the
+//! The checks are pure: `ops::status` gathers the facts (the token's verify result, the
 //! parsed OpenCode config, `auth.json`, the keychain) and the functions here turn facts into
 //! checks, so each rule is tested without a network or a disk.
 //!
@@ -10,8 +10,9 @@
 //!   the store (keychain) reachable.
 //! - [`opencode`]: OpenCode's config (parse errors with line and column, provider disabled,
 //!   model, leak-trap keys, drift) and `auth.json`.
-//! - [`clients`]: the extension point `doctor` adds per installed client (OpenCode V1/V2,
-//!   Claude Code, Codex): a table of contributors, one line each.
+//!
+//! The clients' checks (OpenCode V1/V2, Claude Code, Codex) come from their adapters through
+//! the table in `clients::doctor`; they use the same [`Check`].
 
 pub mod opencode;
 pub mod token;

@@ -5,10 +5,16 @@
 
 pub mod doctor;
 pub mod gateway;
+pub mod logout;
+pub mod models;
 pub mod policy;
+pub mod rotate;
 pub mod route;
+pub mod setup;
+pub mod shell_init;
 pub mod snippet;
 pub mod status;
 pub mod target;
+pub mod test;
 
 pub use target::{Target, confirm, require_yes_or_terminal, target};

@@ -41,7 +41,7 @@ pub fn list_models(
     }
 }
 
-/// Send `prompt` to `model`, streaming the reply to stderr (or silently under `--json`).
+/// Send `prompt` to `model`, streaming the reply to stderr (silently with `-q`).
 pub fn test_prompt(
     ctx: &Context,
     client: &Client,
@@ -83,7 +83,12 @@ pub fn test_prompt_on(
         stream: true,
     };
     let mut started = false;
+    // The reply streams to stderr as progress (so not with `-q`).
+    let show = !ctx.ui.quiet();
     let mut on_text = |t: &str| {
+        if !show {
+            return;
+        }
         if !started {
             spinner.clear();
             eprint!("  {} ", console::style("reply:").dim());

@@ -1,0 +1,101 @@
+//! `aigate test`: one prompt through the gateway, by the route OpenCode uses for the model.
+//! Its result is also the `test` part of `setup`'s report.
+
+use crate::cli::TestArgs;
+use crate::cloudflare::ChatOutcome;
+use crate::context::Context;
+use crate::report::Report;
+use crate::ui::Ui;
+use crate::wizard::finish;
+use serde::Serialize;
+
+/// One test prompt's outcome.
+#[derive(Debug, Clone, Serialize)]
+pub struct TestReport {
+    pub model: String,
+    pub ok: bool,
+    /// Whose route was taken (`opencode-v1`, `opencode-v2`).
+    pub client: Option<String>,
+    /// How the request travelled (e.g. `REST route /ai/v1/chat/completions`).
+    pub route: Option<String>,
+    pub reply: Option<String>,
+    pub ttft_ms: Option<u64>,
+    pub total_ms: Option<u64>,
+    /// Why it failed (when `ok` is false; `aigate test` itself fails with the error document).
+    pub error: Option<String>,
+}
+
+impl TestReport {
+    pub fn answered(model: &str, o: &ChatOutcome) -> TestReport {
+        TestReport {
+            model: model.to_string(),
+            ok: true,
+            client: None,
+            route: Some(finish::describe_route(&o.route)),
+            reply: Some(o.text.clone()),
+            ttft_ms: o.ttft.map(|d| d.as_millis() as u64),
+            total_ms: Some(o.total.as_millis() as u64),
+            error: None,
+        }
+    }
+
+    pub fn failed(model: &str, e: &anyhow::Error) -> TestReport {
+        TestReport {
+            model: model.to_string(),
+            ok: false,
+            client: None,
+            route: None,
+            reply: None,
+            ttft_ms: None,
+            total_ms: None,
+            error: Some(format!("{e:#}")),
+        }
+    }
+}
+
+pub fn test(ctx: &Context, args: &TestArgs) -> anyhow::Result<TestReport> {
+    use crate::cli::TestClientArg;
+    use crate::clients::{self, OpencodeMajor};
+    let profile = ctx.require_profile()?;
+    let detector = clients::start_detection(ctx);
+    let (token, _) = ctx.token_for(&profile)?;
+    let client = ctx.client(token)?;
+    let model = args
+        .model
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_else(|| profile.model.clone());
+    let prompt = args.prompt.as_deref().unwrap_or(finish::TEST_PROMPT);
+    let (detection, parts) = (detector.wait(&ctx.rt), clients::run_parts(ctx));
+    let adapter = match args.client {
+        Some(TestClientArg::OpencodeV1) => {
+            clients::opencode_for(OpencodeMajor::V1, &detection, &parts)
+        }
+        Some(TestClientArg::OpencodeV2) => {
+            clients::opencode_for(OpencodeMajor::V2, &detection, &parts)
+        }
+        None => clients::opencode(&detection, &parts),
+    };
+    let route = adapter.test_route(&model);
+    ctx.ui.info(&format!("Route of {}", adapter.label()));
+    let (account, gateway) = (&profile.account_id, &profile.gateway_id);
+    let o = finish::test_prompt_on(ctx, &client, account, gateway, &model, &route, prompt)?;
+    let mut report = TestReport::answered(&model, &o);
+    report.client = Some(adapter.id().to_string());
+    report.route = Some(finish::describe_route(&route));
+    Ok(report)
+}
+
+impl Report for TestReport {
+    /// One result line on stdout (the reply itself streamed to stderr as it arrived).
+    fn render(&self, ui: &Ui) {
+        let ms = |v: Option<u64>| v.map(|v| format!("{v} ms")).unwrap_or_else(|| "n/a".into());
+        ui.out(&format!(
+            "ok  {} via {}: first token {}, total {}",
+            self.model,
+            self.route.as_deref().unwrap_or("the gateway"),
+            ms(self.ttft_ms),
+            ms(self.total_ms)
+        ));
+    }
+}
