@@ -56,6 +56,9 @@ fn no_token_or_provider_key_in_any_output_or_file() {
             "anthropic/claude-haiku-4.5",
         ],
         &["--verbose", "run", "--", "true"],
+        &["--verbose", "completions", "bash"],
+        &["--verbose", "man"],
+        &["--verbose", "shell-init", "powershell"],
     ] {
         w.run(w.aigate().args(args));
     }
@@ -78,6 +81,32 @@ fn no_token_or_provider_key_in_any_output_or_file() {
             .write_stdin(TOKEN2),
     )
     .assert_code(0);
+    // Refused flags and tokens no Cloudflare token can be: the token is not echoed.
+    w.run(
+        w.aigate()
+            .args([
+                "--verbose",
+                "--json",
+                "setup",
+                "--token-stdin",
+                "--gateway",
+                "Bad Id",
+            ])
+            .write_stdin(TOKEN2),
+    )
+    .assert_code(2);
+    w.run(
+        w.aigate()
+            .args(["--verbose", "--json", "status"])
+            .env("CLOUDFLARE_API_TOKEN", format!("{TOKEN2}\u{7}")),
+    )
+    .assert_code(2);
+    w.run(
+        w.aigate()
+            .args(["--verbose", "rotate", "--token-stdin"])
+            .write_stdin(format!("{TOKEN2}\u{1b}[2J")),
+    )
+    .assert_code(2);
     let mut dry = w.aigate();
     dry.args([
         "--verbose",

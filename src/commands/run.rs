@@ -1,5 +1,6 @@
 //! `aigate run -- CMD`: run CMD with the profile's token, account and gateway in its
-//! environment (and nowhere else), and exit with its status.
+//! environment (and nowhere else), and exit with its status. CMD is looked up the way the OS
+//! does (`PATH`, and on Windows `PATHEXT`, so npm's `opencode.cmd` is found).
 
 use crate::cli::RunArgs;
 use crate::context::Context;
@@ -9,7 +10,15 @@ pub fn exec(ctx: &mut Context, args: &RunArgs) -> anyhow::Result<i32> {
     let profile = ctx.require_profile()?;
     let (token, _) = ctx.token_for(&profile)?;
     let (program, rest) = args.command.split_first().expect("clap requires a command");
-    let mut cmd = std::process::Command::new(program);
+    let resolved =
+        crate::platform::resolve_program(program, ctx.vars.path.as_deref(), &ctx.env.cwd);
+    let mut cmd = std::process::Command::new(resolved.as_deref().unwrap_or(program.as_ref()));
+    #[cfg(unix)]
+    {
+        // The child sees the name it was called by, not the resolved path.
+        use std::os::unix::process::CommandExt;
+        cmd.arg0(program);
+    }
     cmd.args(rest)
         .env("CLOUDFLARE_API_TOKEN", token.expose())
         .env("CLOUDFLARE_ACCOUNT_ID", &profile.account_id)
