@@ -101,6 +101,16 @@ impl Context {
         })
     }
 
+    /// Codex's config directory: `CODEX_HOME`, else `~/.codex` (inside the sandbox's home
+    /// under `--sandbox`).
+    pub fn codex_home(&self) -> PathBuf {
+        let var = match self.sandbox {
+            Some(_) => None,
+            None => std::env::var_os("CODEX_HOME"),
+        };
+        crate::agents::codex::codex_home(&self.env.home, var.as_deref())
+    }
+
     pub fn profile_name(&self) -> &str {
         &self.global.profile
     }
@@ -203,14 +213,7 @@ pub fn env_token() -> Option<Secret> {
     Vars::from_process().cloudflare_api_token
 }
 
-/// ` --profile NAME` for hints, empty for the default profile.
-pub fn profile_flag(name: &str) -> String {
-    if name == "default" {
-        String::new()
-    } else {
-        format!(" --profile {name}")
-    }
-}
+pub use crate::domain::profile_flag;
 
 /// Read a token from stdin to EOF, trimming one trailing newline. At most
 /// [`crate::domain::MAX_TOKEN_LEN`] bytes are accepted, without control characters or

@@ -61,3 +61,12 @@ impl fmt::Display for StoreKind {
         }
     }
 }
+
+/// ` --profile NAME` for hints, empty for the default profile.
+pub fn profile_flag(name: &str) -> String {
+    if name == "default" {
+        String::new()
+    } else {
+        format!(" --profile {name}")
+    }
+}

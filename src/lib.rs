@@ -15,12 +15,14 @@
 //! - [`cloudflare`]: the typed Cloudflare API and AI Gateway data-plane client.
 //! - [`emulator`]: a stateful Cloudflare emulator on 127.0.0.1 (tests and `--sandbox`).
 //! - [`secrets`]: where the token is kept (OS keychain, or an explicit 0600 file).
+//! - [`agents`]: Claude Code and Codex: what `aigate run` sets for them, Codex's profile file.
 //! - [`opencode`]: OpenCode's config and `auth.json`: paths, templates, merging.
 //! - [`files`]: atomic writes, backups and undo for every file aigate changes.
 //! - [`prompt`]: the prompter (dialoguer on a terminal, refusal when non-interactive).
 //! - [`state`]: aigate's own non-secret profile state.
 //! - [`ui`]: human output on stderr, `--json` on stdout, spinners.
 
+pub mod agents;
 pub mod checks;
 pub mod cli;
 pub mod clients;

@@ -1,6 +1,8 @@
 //! The interactive wizard driven through a real pseudo-terminal: hidden token entry,
-//! arrow-key selection, the create-gateway path (with a taken id re-asked), and Ctrl-C at a
-//! prompt leaving no files behind and the terminal restored.
+//! arrow-key selection, the create-gateway path (with a taken and a malformed id re-asked), a
+//! rejected token and an empty BYOK selection asked again, an unusable keychain met before the
+//! first question with the 0600 file offered, key hints and a visible cursor with colours off,
+//! and Ctrl-C at a prompt leaving no files behind and the terminal restored.
 #![cfg(unix)]
 
 mod common;
@@ -31,6 +33,16 @@ impl Dialog {
     fn start(w: &World) -> Dialog {
         Dialog {
             s: spawn(w, &["setup"]),
+            seen: String::new(),
+        }
+    }
+
+    /// A dialog with `cmd` (e.g. the world's command with a changed environment).
+    fn of(cmd: std::process::Command) -> Dialog {
+        let mut s = Session::spawn(cmd).expect("spawn aigate in a pty");
+        s.set_expect_timeout(Some(Duration::from_secs(30)));
+        Dialog {
+            s,
             seen: String::new(),
         }
     }
@@ -205,4 +217,225 @@ fn guided_byok_takes_hidden_keys_for_the_providers_picked_with_space() {
         Some(anthropic)
     );
     w.assert_no_leak(&[TOKEN, openai, anthropic]);
+}
+
+#[test]
+fn a_rejected_token_is_asked_again() {
+    let w = World::new();
+    let mut d = Dialog::start(&w);
+    d.step(
+        "Paste your Cloudflare API token",
+        &format!("{TOKEN_INVALID}{ENTER}"),
+    );
+    d.step("was not accepted", "");
+    d.step(
+        "Paste your Cloudflare API token",
+        &format!("{TOKEN}{ENTER}"),
+    );
+    d.step("Which account?", ENTER);
+    d.step("Which AI Gateway", ENTER); // existing-gw
+    d.step("How should model usage be paid?", ENTER);
+    d.step("Default model for OpenCode", ENTER);
+    d.step("How should OpenCode get the token?", ENTER);
+    d.step("Apply this plan?", "y");
+    let (code, seen) = d.finish();
+    assert_eq!(code, 0, "{seen}");
+    assert!(!seen.contains(TOKEN) && !seen.contains(TOKEN_INVALID));
+    assert_eq!(w.keychain_lookup("default").as_deref(), Some(TOKEN));
+    // The closing line names what is now connected.
+    assert!(
+        seen.contains(
+            "OpenCode → gateway `existing-gw` in account Acme Engineering, Unified Billing"
+        ),
+        "{seen}"
+    );
+}
+
+#[test]
+fn an_empty_byok_selection_is_asked_again_with_keys_and_a_visible_cursor() {
+    let w = World::new();
+    let openai = "sk-proj-PtyOpenAiKeyReask0000000000000000001";
+    let mut d = Dialog::start(&w);
+    d.step(
+        "Paste your Cloudflare API token",
+        &format!("{TOKEN}{ENTER}"),
+    );
+    d.step("Which account?", ENTER);
+    d.step("Which AI Gateway", ENTER);
+    d.step("How should model usage be paid?", &format!("{DOWN}{ENTER}")); // BYOK
+    // Enter with nothing selected.
+    d.step("Which providers' keys", ENTER);
+    d.step("BYOK needs at least one provider key", "");
+    d.step("Which providers' keys", &format!(" {ENTER}"));
+    d.step("OpenAI API key", &format!("{openai}{ENTER}"));
+    d.step("Default model for OpenCode", ENTER);
+    d.step("How should OpenCode get the token?", ENTER);
+    d.step("Apply this plan?", "y");
+    let (code, seen) = d.finish();
+    assert_eq!(code, 0, "{seen}");
+    assert_eq!(
+        w.emu
+            .stored_provider_secret(ACCOUNT, "existing-gw", "openai")
+            .as_deref(),
+        Some(openai)
+    );
+    // Colours are off (NO_COLOR): the current line is still marked, and the keys are named.
+    assert!(
+        seen.contains("❯ ⬚ OpenAI"),
+        "no cursor on the multi-select:\n{seen}"
+    );
+    assert!(
+        seen.contains("↑↓ to move, space to select, enter to confirm"),
+        "{seen}"
+    );
+    assert!(seen.contains("↑↓ to move, enter to confirm"), "{seen}");
+    assert!(seen.contains("type to filter"), "{seen}");
+    assert!(seen.contains("BYOK (openai)"), "{seen}");
+    w.assert_no_leak(&[TOKEN, openai]);
+}
+
+#[test]
+fn a_malformed_new_gateway_id_is_asked_again() {
+    let w = World::new();
+    let mut d = Dialog::start(&w);
+    d.step(
+        "Paste your Cloudflare API token",
+        &format!("{TOKEN}{ENTER}"),
+    );
+    d.step("Which account?", ENTER);
+    d.step("Which AI Gateway", &format!("{DOWN}{ENTER}"));
+    d.step("New gateway id", &format!("Bad Id{ENTER}"));
+    d.step("not a valid gateway id", "");
+    d.send(&"\x7f".repeat("Bad Id".len()));
+    d.send(&format!("good-id{ENTER}"));
+    d.step("How should model usage be paid?", ENTER);
+    d.step("Default model for OpenCode", ENTER);
+    d.step("How should OpenCode get the token?", ENTER);
+    d.step("Apply this plan?", "y");
+    let (code, seen) = d.finish();
+    assert_eq!(code, 0, "{seen}");
+    assert!(w.emu.gateway(ACCOUNT, "good-id").is_some(), "{seen}");
+}
+
+#[test]
+fn an_unusable_keychain_is_met_before_the_first_question_and_the_file_is_offered() {
+    let w = World::new();
+    let mut cmd = w.aigate_std();
+    cmd.arg("setup").env(
+        "DBUS_SESSION_BUS_ADDRESS",
+        "unix:path=/nonexistent/aigate-test-bus",
+    );
+    let mut d = Dialog::of(cmd);
+    // Asked first: before the token, before any request.
+    d.step("Where should the Cloudflare API token be kept?", "");
+    assert!(
+        w.emu.requests().is_empty(),
+        "a request before the keychain was settled"
+    );
+    assert!(d.seen.contains("no usable OS keychain"), "{}", d.seen);
+    d.send(ENTER); // the 0600 file
+    d.step("PLAINTEXT", "");
+    d.step(
+        "Paste your Cloudflare API token",
+        &format!("{TOKEN}{ENTER}"),
+    );
+    d.step("Which account?", ENTER);
+    d.step("Which AI Gateway", ENTER);
+    d.step("How should model usage be paid?", ENTER);
+    d.step("Default model for OpenCode", ENTER);
+    d.step("How should OpenCode get the token?", ENTER);
+    d.step("Apply this plan?", "y");
+    let (code, seen) = d.finish();
+    assert_eq!(code, 0, "{seen}");
+    let file = w.config_home().join("aigate").join("credentials.json");
+    let text = std::fs::read_to_string(&file).expect("the token file");
+    assert!(text.contains(TOKEN));
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+}
+
+#[test]
+fn an_unusable_keychain_can_be_left_for_the_env_var_without_any_request() {
+    let w = World::new();
+    let before = w.snapshot();
+    let mut cmd = w.aigate_std();
+    cmd.arg("setup").env(
+        "DBUS_SESSION_BUS_ADDRESS",
+        "unix:path=/nonexistent/aigate-test-bus",
+    );
+    let mut d = Dialog::of(cmd);
+    d.step(
+        "Where should the Cloudflare API token be kept?",
+        &format!("{DOWN}{ENTER}"),
+    );
+    let (code, seen) = d.finish();
+    assert_eq!(code, 1, "{seen}");
+    assert!(seen.contains("CLOUDFLARE_API_TOKEN"), "{seen}");
+    assert!(w.emu.requests().is_empty());
+    assert_eq!(before, w.snapshot());
+}
+
+#[test]
+fn an_unreachable_cloudflare_is_named_as_such_and_exits_4() {
+    let w = World::new();
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let mut cmd = w.aigate_std();
+    cmd.arg("setup")
+        .env("AIGATE_API_URL", format!("http://{closed}/client/v4"))
+        .env("AIGATE_GATEWAY_URL", format!("http://{closed}/v1"));
+    let mut d = Dialog::of(cmd);
+    d.step(
+        "Paste your Cloudflare API token",
+        &format!("{TOKEN}{ENTER}"),
+    );
+    let (code, seen) = d.finish();
+    assert_eq!(code, 4, "{seen}");
+    assert!(seen.contains("Cloudflare did not answer"), "{seen}");
+    assert!(
+        !seen.contains("was not accepted"),
+        "a network failure worded as a token problem:\n{seen}"
+    );
+    assert_eq!(w.keychain_lookup("default"), None);
+}
+
+#[test]
+fn the_next_questions_data_is_fetched_while_the_current_one_is_read() {
+    let w = World::new();
+    let mut s = spawn(&w, &["setup"]);
+    s.expect("Paste your Cloudflare API token").unwrap();
+    s.send(format!("{TOKEN}{ENTER}")).unwrap();
+    s.expect("Which account?").unwrap();
+    // Not answered yet: the default account's gateways and balance are already on their way.
+    let gateways = format!("/accounts/{ACCOUNT}/ai-gateway/gateways");
+    w.wait_for_request("the default account's gateway list", |r| {
+        r.method == "GET" && r.path.ends_with(&gateways)
+    });
+    w.wait_for_request("the default account's credit balance", |r| {
+        r.path.ends_with(&format!(
+            "/accounts/{ACCOUNT}/ai-gateway/billing/credit-balance"
+        ))
+    });
+    s.send(ENTER).unwrap();
+    s.expect("Which AI Gateway").unwrap();
+    // And while the gateway picker is read: the default gateway's models and stored keys.
+    w.wait_for_request("the default gateway's models", |r| {
+        r.path == format!("/v1/{ACCOUNT}/existing-gw/compat/models")
+    });
+    w.wait_for_request("the default gateway's provider configs", |r| {
+        r.method == "GET" && r.path.ends_with("/gateways/existing-gw/provider_configs")
+    });
+    let n = w
+        .emu
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.ends_with(&gateways))
+        .count();
+    assert_eq!(n, 1, "the gateway list was fetched {n} times");
+    s.send("\x03").unwrap();
+    let (code, rest) = finish(s);
+    assert_eq!(code, 130, "{rest}");
 }

@@ -325,11 +325,7 @@ impl Client {
         Ok(r.result.unwrap_or_default())
     }
 
-    /// GETs every page of a listing. When the first page tells the total (`total_count` or
-    /// `total_pages`), the remaining pages are fetched concurrently, at most
-    /// [`PAGE_CONCURRENCY`] at a time, so a long list costs about two round trips instead of
-    /// one per page. Without a total, pages follow one another until a short or empty page; a
-    /// page with nothing new (a server ignoring `page`) also ends it.
+    /// GETs every page of a listing (see [`collect_pages`]).
     async fn get_all<T: DeserializeOwned>(
         &self,
         path: &str,
@@ -345,59 +341,19 @@ impl Client {
             ];
             query.extend(extra.iter().cloned());
             async move {
-                self.api::<Option<Vec<T>>>(Method::GET, path, &query, None, op)
-                    .await
+                let r = self
+                    .api::<Option<Vec<T>>>(Method::GET, path, &query, None, op)
+                    .await?;
+                let info = r.result_info.unwrap_or_default();
+                Ok(Page {
+                    items: r.result.unwrap_or_default(),
+                    per_page: info.per_page,
+                    total_count: info.total_count,
+                    total_pages: info.total_pages,
+                })
             }
         };
-        let mut out = Vec::new();
-        let mut seen = HashSet::new();
-        let mut add = |items: Vec<T>, out: &mut Vec<T>| {
-            let mut fresh = 0;
-            for item in items {
-                if seen.insert(key(&item)) {
-                    out.push(item);
-                    fresh += 1;
-                }
-            }
-            fresh
-        };
-        let first = fetch(1).await?;
-        let info = first.result_info.clone().unwrap_or_default();
-        let items = first.result.unwrap_or_default();
-        let n = items.len() as u64;
-        let page_size = info.per_page.unwrap_or(u64::from(per_page)).max(1);
-        if add(items, &mut out) == 0 {
-            return Ok(out);
-        }
-        let pages = match (info.total_count, info.total_pages) {
-            (Some(total), _) => Some(total.div_ceil(page_size.min(n.max(1)))),
-            (None, Some(pages)) => Some(pages),
-            (None, None) => None,
-        };
-        if let Some(pages) = pages {
-            let last = pages.min(u64::from(MAX_PAGES)) as u32;
-            let rest: Vec<Result<Reply<Option<Vec<T>>>, ApiError>> =
-                futures_util::stream::iter((2..=last).map(fetch))
-                    .buffered(PAGE_CONCURRENCY)
-                    .collect()
-                    .await;
-            for r in rest {
-                add(r?.result.unwrap_or_default(), &mut out);
-            }
-            return Ok(out);
-        }
-        if n < page_size.min(u64::from(per_page)) {
-            return Ok(out);
-        }
-        for page in 2..=MAX_PAGES {
-            let r = fetch(page).await?;
-            let items = r.result.unwrap_or_default();
-            let n = items.len() as u64;
-            if n == 0 || add(items, &mut out) == 0 || n < page_size.min(u64::from(per_page)) {
-                break;
-            }
-        }
-        Ok(out)
+        collect_pages(fetch, per_page, key).await
     }
 
     /// Runs a create (POST) without blind retries:
@@ -462,6 +418,78 @@ impl Client {
     }
 }
 
+/// One page of a listing and what its `result_info` said.
+pub(crate) struct Page<T> {
+    pub items: Vec<T>,
+    pub per_page: Option<u64>,
+    pub total_count: Option<u64>,
+    pub total_pages: Option<u64>,
+}
+
+/// Every item of a listing, page by page through `fetch(page)`. When the first page tells the
+/// total (`total_count` or `total_pages`), the remaining pages are fetched concurrently, at
+/// most [`PAGE_CONCURRENCY`] at a time and joined in order, so a long list costs two round
+/// trips instead of one per page. Without a total, pages follow one another until a short or
+/// empty page; a page with nothing new (a server ignoring `page`) also ends it.
+pub(crate) async fn collect_pages<T, F, Fut>(
+    fetch: F,
+    per_page: u32,
+    key: impl Fn(&T) -> String,
+) -> Result<Vec<T>, ApiError>
+where
+    F: Fn(u32) -> Fut,
+    Fut: Future<Output = Result<Page<T>, ApiError>>,
+{
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    let mut add = |items: Vec<T>, out: &mut Vec<T>| {
+        let mut fresh = 0;
+        for item in items {
+            if seen.insert(key(&item)) {
+                out.push(item);
+                fresh += 1;
+            }
+        }
+        fresh
+    };
+    let first = fetch(1).await?;
+    let n = first.items.len() as u64;
+    let page_size = first.per_page.unwrap_or(u64::from(per_page)).max(1);
+    let full = page_size.min(u64::from(per_page));
+    let (total_count, total_pages) = (first.total_count, first.total_pages);
+    if add(first.items, &mut out) == 0 {
+        return Ok(out);
+    }
+    let pages = match (total_count, total_pages) {
+        (Some(total), _) => Some(total.div_ceil(page_size.min(n))),
+        (None, Some(pages)) => Some(pages),
+        (None, None) => None,
+    };
+    if let Some(pages) = pages {
+        let last = pages.min(u64::from(MAX_PAGES)) as u32;
+        let rest: Vec<Result<Page<T>, ApiError>> =
+            futures_util::stream::iter((2..=last).map(&fetch))
+                .buffered(PAGE_CONCURRENCY)
+                .collect()
+                .await;
+        for page in rest {
+            add(page?.items, &mut out);
+        }
+        return Ok(out);
+    }
+    if n < full {
+        return Ok(out);
+    }
+    for page in 2..=MAX_PAGES {
+        let items = fetch(page).await?.items;
+        let n = items.len() as u64;
+        if n == 0 || add(items, &mut out) == 0 || n < full {
+            break;
+        }
+    }
+    Ok(out)
+}
+
 /// A GET that says "no such object".
 fn is_absent(e: &ApiError) -> bool {
     e.code() == Some(7002) || (e.status() == Some(404) && e.code().is_none() && !e.is_html())
@@ -470,6 +498,85 @@ fn is_absent(e: &ApiError) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A listing of `total` numbered items served `size` per page; `tell` says whether the
+    /// first page carries the total. Records the pages asked for and the peak in flight.
+    struct Fake {
+        total: usize,
+        size: usize,
+        tell: bool,
+        asked: Mutex<Vec<u32>>,
+        in_flight: AtomicUsize,
+        peak: AtomicUsize,
+    }
+
+    impl Fake {
+        fn new(total: usize, size: usize, tell: bool) -> Fake {
+            Fake {
+                total,
+                size,
+                tell,
+                asked: Mutex::new(vec![]),
+                in_flight: AtomicUsize::new(0),
+                peak: AtomicUsize::new(0),
+            }
+        }
+
+        async fn page(&self, page: u32) -> Result<Page<String>, ApiError> {
+            self.asked.lock().unwrap().push(page);
+            let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+            self.peak.fetch_max(now, Ordering::SeqCst);
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            self.in_flight.fetch_sub(1, Ordering::SeqCst);
+            let start = (page as usize - 1) * self.size;
+            let items = (start..(start + self.size).min(self.total))
+                .map(|i| format!("item-{i:04}"))
+                .collect();
+            Ok(Page {
+                items,
+                per_page: Some(self.size as u64),
+                total_count: self.tell.then_some(self.total as u64),
+                total_pages: None,
+            })
+        }
+
+        async fn all(&self) -> Vec<String> {
+            collect_pages(|p| self.page(p), self.size as u32, |s: &String| s.clone())
+                .await
+                .unwrap()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_told_total_fetches_the_rest_together_in_order() {
+        let f = Fake::new(1000, 50, true);
+        let all = f.all().await;
+        assert_eq!(all.len(), 1000);
+        assert!(all.windows(2).all(|w| w[0] < w[1]), "pages out of order");
+        let asked = f.asked.lock().unwrap().clone();
+        assert_eq!(asked.len(), 20);
+        assert_eq!(asked[0], 1);
+        let peak = f.peak.load(Ordering::SeqCst);
+        assert!(peak > 1, "the other pages were fetched one by one");
+        assert!(peak <= PAGE_CONCURRENCY, "{peak} pages in flight at once");
+    }
+
+    #[tokio::test]
+    async fn without_a_total_paging_stops_at_a_short_page() {
+        let f = Fake::new(120, 50, false);
+        assert_eq!(f.all().await.len(), 120);
+        assert_eq!(*f.asked.lock().unwrap(), vec![1, 2, 3]);
+        assert_eq!(f.peak.load(Ordering::SeqCst), 1);
+        let exact = Fake::new(100, 50, false);
+        assert_eq!(exact.all().await.len(), 100);
+        assert_eq!(
+            *exact.asked.lock().unwrap(),
+            vec![1, 2, 3],
+            "ends at the empty page"
+        );
+    }
 
     #[test]
     fn path_segments_are_encoded() {

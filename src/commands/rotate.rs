@@ -31,19 +31,18 @@ pub fn exec(ctx: &mut Context, args: &RotateArgs) -> anyhow::Result<i32> {
     let keep = "the stored token was kept";
     let client = ctx.client(new.clone())?;
     let spinner = ctx.ui.spinner("Verifying the new token…");
-    let info = ctx
-        .rt
-        .block_on(client.verify_token(Some(&profile.account_id)));
-    drop(spinner);
-    let info = info.map_err(|e| {
-        anyhow::Error::new(e).context(format!("the new token was not accepted; {keep}"))
-    })?;
-    let (gateway, models) = ctx.rt.block_on(async {
+    // One round: the token check and the two reads that prove it reaches the gateway.
+    let (info, gateway, models) = ctx.rt.block_on(async {
         tokio::join!(
+            client.verify_token(Some(&profile.account_id)),
             client.get_gateway(&profile.account_id, &profile.gateway_id),
             client.list_models(&profile.account_id, &profile.gateway_id)
         )
     });
+    drop(spinner);
+    let info = info.map_err(|e| {
+        anyhow::Error::new(e).context(format!("the new token was not accepted; {keep}"))
+    })?;
     let gateway = gateway.map_err(|e| {
         anyhow::Error::new(e).context(format!("the new token cannot read the gateway; {keep}"))
     })?;

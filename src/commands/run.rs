@@ -1,6 +1,7 @@
 //! `aigate run -- CMD`: run CMD with the profile's token, account and gateway in its
-//! environment (and nowhere else), and exit with its status. CMD is looked up the way the OS
-//! does (`PATH`, and on Windows `PATHEXT`, so npm's `opencode.cmd` is found).
+//! environment (and nowhere else), plus what a recognised client needs
+//! (`agents::launch`), and exit with its status. CMD is looked up the way the OS does
+//! (`PATH`, and on Windows `PATHEXT`, so npm's `opencode.cmd` is found).
 
 use crate::cli::RunArgs;
 use crate::context::Context;
@@ -10,6 +11,12 @@ pub fn exec(ctx: &mut Context, args: &RunArgs) -> anyhow::Result<i32> {
     let profile = ctx.require_profile()?;
     let (token, _) = ctx.token_for(&profile)?;
     let (program, rest) = args.command.split_first().expect("clap requires a command");
+    let at = crate::agents::launch::Where {
+        aigate_profile: ctx.profile_name(),
+        gateway_url: &ctx.endpoints.gateway_url,
+        codex_home: ctx.codex_home(),
+    };
+    let launch = crate::agents::launch::prepare(program, rest, &profile, &token, &at)?;
     let resolved =
         crate::platform::resolve_program(program, ctx.vars.path.as_deref(), &ctx.env.cwd);
     let mut cmd = std::process::Command::new(resolved.as_deref().unwrap_or(program.as_ref()));
@@ -19,18 +26,17 @@ pub fn exec(ctx: &mut Context, args: &RunArgs) -> anyhow::Result<i32> {
         use std::os::unix::process::CommandExt;
         cmd.arg0(program);
     }
-    cmd.args(rest)
-        .env("CLOUDFLARE_API_TOKEN", token.expose())
-        .env("CLOUDFLARE_ACCOUNT_ID", &profile.account_id)
-        .env("CLOUDFLARE_GATEWAY_ID", &profile.gateway_id);
+    cmd.args(&launch.args);
+    for (k, v) in &launch.env {
+        cmd.env(k, v.expose());
+    }
     let not_found = |e: std::io::Error| -> anyhow::Error {
         let what = program.to_string_lossy();
         if e.kind() == std::io::ErrorKind::NotFound {
             Failure::new(Kind::Other, format!("command not found: {what}"))
-                .with_hint(if what == "opencode" {
-                    "install OpenCode: npm install -g opencode-ai"
-                } else {
-                    "check the command name and PATH"
+                .with_hint(match launch.agent {
+                    Some(a) => format!("install {a}: npm install -g {}", a.npm_package()),
+                    None => "check the command name and PATH".to_string(),
                 })
                 .into()
         } else {

@@ -5,7 +5,6 @@
 //! never a half-written file, and a crash or error part way leaves the old file untouched.
 
 use anyhow::{Context, Result};
-use std::fs;
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -66,7 +65,7 @@ pub(crate) fn existing_mode(path: &Path) -> Option<u32> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        fs::metadata(path)
+        std::fs::metadata(path)
             .ok()
             .map(|m| m.permissions().mode() & 0o7777)
     }
@@ -81,7 +80,7 @@ pub(crate) fn set_mode(path: &Path, mode: u32) -> Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(path, fs::Permissions::from_mode(mode))
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
             .with_context(|| format!("cannot set permissions on {}", path.display()))?;
     }
     #[cfg(not(unix))]
@@ -95,7 +94,7 @@ pub(crate) fn set_mode(path: &Path, mode: u32) -> Result<()> {
 /// opened and synced, and the data itself is already synced.
 pub(crate) fn sync_dir(dir: &Path) {
     #[cfg(unix)]
-    if let Ok(d) = fs::File::open(dir) {
+    if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
     }
     #[cfg(not(unix))]
@@ -105,6 +104,7 @@ pub(crate) fn sync_dir(dir: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     #[test]
     fn creates_and_replaces_with_modes() {

@@ -64,8 +64,14 @@ pub fn gather(
     };
 
     // Where the token will be kept is settled before the first question, so an unusable
-    // keychain is met (with a way out) before any answer is given.
-    let store = storage::probe(q)?;
+    // keychain is met (with a way out) before any answer is given. Meanwhile the run's one
+    // HTTP pool is built (loading the system certificates), off the first round's path.
+    let (store, pool) = std::thread::scope(|s| {
+        let pool = s.spawn(|| ctx.client(crate::Secret::new(String::new())).map(drop));
+        (storage::probe(q), pool.join())
+    });
+    let store = store?;
+    pool.unwrap_or_else(|p| std::panic::resume_unwind(p))?;
 
     ctx.ui.heading("1. Cloudflare API token");
     let (tok, mut reads) = token::step(q, &store)?;
@@ -171,7 +177,9 @@ fn start_account_reads(e: Early<'_>, reads: &mut Reads<'_>, account: &str) {
     if e.may_be(Billing::Unified) {
         reads.start_balance(account);
     }
-    if let Some(g) = guess {
+    // `--create-gateway` expects a new gateway: its reads would only find nothing.
+    let expect_new = e.args.create_gateway && e.args.gateway.is_some();
+    if let Some(g) = guess.filter(|_| !expect_new) {
         start_gateway_reads(e, reads, account, g);
     }
 }

@@ -1,0 +1,285 @@
+//! The setup flows whose round trips are measured (by `benches/setup_rounds.rs`) and pinned (by
+//! `tests/request_plan.rs`): each runs the real `aigate` binary against the emulator with an
+//! injected latency per request, and returns what the emulator saw.
+//!
+//! The token goes to aigate's 0600 file (`--insecure-storage`, no Secret Service is passed
+//! in): the flows measure the network, and need no keychain.
+#![allow(dead_code)]
+
+use aigate::emulator::{Emulator, EmulatorOptions, RecordedRequest, Seed, TokenSpec};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const ACCOUNT: &str = "0123456789abcdef0123456789abcdef";
+pub const TOKEN: &str = "cfut_BenchTokenAllPermissions000000000000000aa";
+pub const TOKEN2: &str = "cfut_BenchTokenSecondAllPermissions00000000bb";
+pub const OPENAI_KEY: &str = "sk-proj-BenchOpenAiKey000000000000000000001";
+pub const ANTHROPIC_KEY: &str = "sk-ant-BenchAnthropicKey0000000000000000002";
+
+/// One measured flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    CreateUnified,
+    ExistingUnified,
+    ExistingByokTwoKeys,
+    RerunNothingChanged,
+    Rotate,
+    ThousandGatewaysById,
+}
+
+impl Flow {
+    pub const ALL: [Flow; 6] = [
+        Flow::CreateUnified,
+        Flow::ExistingUnified,
+        Flow::ExistingByokTwoKeys,
+        Flow::RerunNothingChanged,
+        Flow::Rotate,
+        Flow::ThousandGatewaysById,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Flow::CreateUnified => "create gateway + Unified Billing + test",
+            Flow::ExistingUnified => "existing gateway + Unified + test",
+            Flow::ExistingByokTwoKeys => "existing + BYOK with two keys + test",
+            Flow::RerunNothingChanged => "re-run, nothing changed",
+            Flow::Rotate => "rotate",
+            Flow::ThousandGatewaysById => "existing + Unified + test, 1000 gateways, --gateway ID",
+        }
+    }
+
+    /// The dependency floor in rounds: reads | writes that need them | the test prompt.
+    pub fn floor(self) -> u32 {
+        match self {
+            Flow::CreateUnified | Flow::ExistingByokTwoKeys => 3,
+            Flow::ExistingUnified | Flow::RerunNothingChanged | Flow::ThousandGatewaysById => 2,
+            Flow::Rotate => 1,
+        }
+    }
+}
+
+/// What one run of a flow cost.
+pub struct Measured {
+    pub flow: Flow,
+    pub latency: Duration,
+    pub wall: Duration,
+    pub code: i32,
+    pub stderr: String,
+    pub requests: Vec<RecordedRequest>,
+    pub connections: usize,
+}
+
+impl Measured {
+    /// wall / latency.
+    pub fn rounds(&self) -> f64 {
+        self.wall.as_secs_f64() / self.latency.as_secs_f64()
+    }
+
+    /// The requests grouped into rounds: a request starts a new round when it was sent half a
+    /// latency or more after the first request of the current round.
+    pub fn rounds_in_log(&self) -> Vec<Vec<String>> {
+        let mut reqs: Vec<&RecordedRequest> = self.requests.iter().collect();
+        reqs.sort_by_key(|r| r.at);
+        let mut rounds: Vec<Vec<String>> = vec![];
+        let mut start: Option<Instant> = None;
+        for r in reqs {
+            if start.is_none_or(|s| r.at.duration_since(s) >= self.latency / 2) {
+                start = Some(r.at);
+                rounds.push(vec![]);
+            }
+            if let Some(last) = rounds.last_mut() {
+                last.push(describe(r));
+            }
+        }
+        for round in &mut rounds {
+            round.sort();
+        }
+        rounds
+    }
+
+    pub fn widest_round(&self) -> usize {
+        self.rounds_in_log().iter().map(Vec::len).max().unwrap_or(0)
+    }
+}
+
+/// `METHOD what`, with the account id and query left out: e.g. `GET gateways/existing-gw`.
+pub fn describe(r: &RecordedRequest) -> String {
+    let p = r.path.as_str();
+    let what = if let Some(rest) = p.strip_prefix("/client/v4") {
+        let rest = rest.replace(&format!("/accounts/{ACCOUNT}"), "");
+        let rest = rest.replace("/ai-gateway/", "");
+        rest.trim_start_matches('/').to_string()
+    } else if let Some(rest) = p.strip_prefix(&format!("/v1/{ACCOUNT}/")) {
+        format!("gateway:{rest}")
+    } else {
+        p.to_string()
+    };
+    format!("{} {what}", r.method)
+}
+
+/// A fresh emulator, home and config dirs for one flow.
+pub struct Bench {
+    pub rt: tokio::runtime::Runtime,
+    pub emu: Emulator,
+    pub root: tempfile::TempDir,
+    pub bin: PathBuf,
+}
+
+impl Bench {
+    pub fn new(bin: &Path) -> Bench {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let emu = rt
+            .block_on(Emulator::start(EmulatorOptions {
+                tls_proxy: false,
+                seed: Seed::Empty,
+            }))
+            .expect("the emulator starts");
+        emu.add_account(ACCOUNT, "Acme Engineering");
+        emu.set_credits(ACCOUNT, 10.0);
+        emu.add_token(TokenSpec::user(TOKEN, &[ACCOUNT]));
+        emu.add_token(TokenSpec::user(TOKEN2, &[ACCOUNT]));
+        emu.add_gateway(ACCOUNT, "existing-gw", true);
+        let root = tempfile::Builder::new()
+            .prefix("aigate-bench-")
+            .tempdir()
+            .expect("a temp dir");
+        Bench {
+            rt,
+            emu,
+            root,
+            bin: bin.to_path_buf(),
+        }
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let home = self.root.path();
+        let mut cmd = Command::new(&self.bin);
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", home)
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("AIGATE_API_URL", self.emu.api_url())
+            .env("AIGATE_GATEWAY_URL", self.emu.gateway_url())
+            .env("AIGATE_KEYRING_SERVICE", "aigate-bench-unused")
+            .env("NO_PROXY", "127.0.0.1,localhost")
+            .env("NO_COLOR", "1")
+            .env("OPENAI_KEY_FOR_BENCH", OPENAI_KEY)
+            .env("ANTHROPIC_KEY_FOR_BENCH", ANTHROPIC_KEY)
+            .current_dir(home)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        cmd
+    }
+
+    /// Run aigate with `stdin`; (exit code, stderr, wall time).
+    pub fn run(&self, args: &[&str], stdin: &str) -> (i32, String, Duration) {
+        use std::io::Write;
+        let started = Instant::now();
+        let mut child = self.command(args).spawn().expect("aigate starts");
+        if let Some(mut i) = child.stdin.take() {
+            let _ = i.write_all(stdin.as_bytes());
+        }
+        let out = child.wait_with_output().expect("aigate ends");
+        let wall = started.elapsed();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+            wall,
+        )
+    }
+}
+
+const SETUP: &[&str] = &[
+    "setup",
+    "--non-interactive",
+    "--token-stdin",
+    "--insecure-storage",
+];
+
+fn setup_args(extra: &[&'static str]) -> Vec<&'static str> {
+    SETUP.iter().copied().chain(extra.iter().copied()).collect()
+}
+
+const EXISTING_UNIFIED: &[&str] = &[
+    "--account-id",
+    ACCOUNT,
+    "--gateway",
+    "existing-gw",
+    "--billing",
+    "unified",
+];
+
+/// Prepare the world without latency, then run the measured command with it.
+pub fn measure(bin: &Path, flow: Flow, latency: Duration) -> Measured {
+    let b = Bench::new(bin);
+    let (args, stdin): (Vec<&str>, &str) = match flow {
+        Flow::CreateUnified => (
+            setup_args(&[
+                "--account-id",
+                ACCOUNT,
+                "--gateway",
+                "new-gw",
+                "--create-gateway",
+                "--billing",
+                "unified",
+            ]),
+            TOKEN,
+        ),
+        Flow::ExistingUnified => (setup_args(EXISTING_UNIFIED), TOKEN),
+        Flow::ExistingByokTwoKeys => (
+            setup_args(&[
+                "--account-id",
+                ACCOUNT,
+                "--gateway",
+                "existing-gw",
+                "--byok-key",
+                "openai=OPENAI_KEY_FOR_BENCH",
+                "--byok-key",
+                "anthropic=ANTHROPIC_KEY_FOR_BENCH",
+            ]),
+            TOKEN,
+        ),
+        Flow::RerunNothingChanged => {
+            prepare(&b);
+            (vec!["setup", "--non-interactive", "--insecure-storage"], "")
+        }
+        Flow::Rotate => {
+            prepare(&b);
+            (vec!["rotate", "--token-stdin", "--non-interactive"], TOKEN2)
+        }
+        Flow::ThousandGatewaysById => {
+            for i in 0..999 {
+                b.emu.add_gateway(ACCOUNT, &format!("team-{i:04}"), true);
+            }
+            (setup_args(EXISTING_UNIFIED), TOKEN)
+        }
+    };
+    b.emu.clear_requests();
+    b.emu.set_latency(Some(latency));
+    let before = b.emu.connections();
+    let (code, stderr, wall) = b.run(&args, stdin);
+    b.emu.set_latency(None);
+    Measured {
+        flow,
+        latency,
+        wall,
+        code,
+        stderr,
+        requests: b.emu.requests(),
+        connections: b.emu.connections() - before,
+    }
+}
+
+/// A first setup (existing gateway, Unified Billing), so the flow re-runs over it.
+fn prepare(b: &Bench) {
+    let (code, stderr, _) = b.run(&setup_args(EXISTING_UNIFIED), TOKEN);
+    assert_eq!(code, 0, "the first setup failed:\n{stderr}");
+}

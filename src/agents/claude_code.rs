@@ -1,0 +1,219 @@
+//! Claude Code: nothing on disk by default. `aigate run -- claude …` sets, for that process
+//! only, `ANTHROPIC_BASE_URL` (the gateway's `anthropic` endpoint), `ANTHROPIC_CUSTOM_HEADERS`
+//! (`cf-aig-authorization: Bearer <token>`) and, when the gateway supplies the Anthropic key
+//! (Unified Billing, or BYOK with a stored `anthropic` key), a placeholder `ANTHROPIC_API_KEY`:
+//! Claude Code refuses to start without a key or a login ("Not logged in · Please run /login").
+//!
+//! Opt-in (`--token-delivery claude-settings`): the same variables in the `env` block of
+//! `~/.claude/settings.json` (plaintext token on disk, mode 0600, with a loud warning), for
+//! launches that cannot go through `aigate run` (an IDE extension). Logout removes exactly
+//! those keys.
+
+use crate::Secret;
+use crate::domain::Billing;
+use crate::files::FileChange;
+use crate::state::Profile;
+use anyhow::Context as _;
+use serde_json::{Map, Value};
+use std::path::{Path, PathBuf};
+
+/// The placeholder key: the gateway supplies the real one.
+pub const PLACEHOLDER_KEY: &str = "aigate-gateway-supplies-the-key";
+
+/// The variables aigate sets (and, opted in, writes).
+pub const VARS: [&str; 3] = [
+    "ANTHROPIC_BASE_URL",
+    "ANTHROPIC_CUSTOM_HEADERS",
+    "ANTHROPIC_API_KEY",
+];
+
+/// Does the gateway supply the Anthropic key for this profile?
+pub fn gateway_supplies_key(profile: &Profile) -> bool {
+    match profile.billing {
+        Billing::Unified => true,
+        Billing::Byok => profile.byok_providers.iter().any(|p| p == "anthropic"),
+    }
+}
+
+/// The variables for Claude Code; values holding the token are [`Secret`]s.
+pub fn env(profile: &Profile, gateway_url: &str, token: &Secret) -> Vec<(&'static str, Secret)> {
+    let mut out = vec![
+        (
+            "ANTHROPIC_BASE_URL",
+            Secret::new(super::provider_base(
+                gateway_url,
+                &profile.account_id,
+                &profile.gateway_id,
+                "anthropic",
+            )),
+        ),
+        (
+            "ANTHROPIC_CUSTOM_HEADERS",
+            Secret::new(format!("cf-aig-authorization: Bearer {}", token.expose())),
+        ),
+    ];
+    if gateway_supplies_key(profile) {
+        out.push(("ANTHROPIC_API_KEY", Secret::new(PLACEHOLDER_KEY)));
+    }
+    out
+}
+
+/// `$CLAUDE_CONFIG_DIR/settings.json`, else `~/.claude/settings.json`.
+pub fn settings_path(home: &Path, config_dir_var: Option<&std::ffi::OsStr>) -> PathBuf {
+    match config_dir_var.filter(|v| !v.is_empty()) {
+        Some(d) => PathBuf::from(d).join("settings.json"),
+        None => home.join(".claude").join("settings.json"),
+    }
+}
+
+/// The file's bytes and its top-level object.
+type Settings = (Vec<u8>, Map<String, Value>);
+
+fn read(path: &Path) -> anyhow::Result<Option<Settings>> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    let v: Value = serde_json::from_slice(&bytes).map_err(|e| {
+        crate::exit::Failure::new(
+            crate::exit::Kind::Other,
+            format!("{} is not valid JSON: {e}", path.display()),
+        )
+        .with_hint("fix the file and run setup again; nothing was changed")
+    })?;
+    match v {
+        Value::Object(m) => Ok(Some((bytes, m))),
+        _ => Err(crate::exit::Failure::new(
+            crate::exit::Kind::Other,
+            format!("{} is not a JSON object", path.display()),
+        )
+        .into()),
+    }
+}
+
+fn to_bytes(m: &Map<String, Value>) -> Vec<u8> {
+    let mut s = serde_json::to_string_pretty(m).unwrap_or_default();
+    s.push('\n');
+    s.into_bytes()
+}
+
+/// The change that writes the variables into `settings.json`'s `env` block (token included:
+/// the file is written 0600 and never backed up).
+pub fn plan_settings_write(
+    path: &Path,
+    vars: &[(&'static str, Secret)],
+) -> anyhow::Result<FileChange> {
+    let (before, mut root) = match read(path)? {
+        Some((b, m)) => (Some(b), m),
+        None => (None, Map::new()),
+    };
+    let env = root
+        .entry("env")
+        .or_insert_with(|| Value::Object(Map::new()));
+    let env = env
+        .as_object_mut()
+        .with_context(|| format!("`env` in {} is not an object", path.display()))?;
+    for (k, v) in vars {
+        env.insert((*k).to_string(), Value::String(v.expose().to_string()));
+    }
+    Ok(FileChange {
+        path: path.to_path_buf(),
+        before,
+        after: Some(to_bytes(&root)),
+        mode: Some(0o600),
+        backup: false,
+        sensitive: true,
+    })
+}
+
+/// The change that removes aigate's variables from `settings.json` (and an `env` block left
+/// empty), or `None` when it holds none of them.
+pub fn plan_settings_remove(path: &Path) -> anyhow::Result<Option<FileChange>> {
+    let Some((before, mut root)) = read(path)? else {
+        return Ok(None);
+    };
+    let Some(env) = root.get_mut("env").and_then(Value::as_object_mut) else {
+        return Ok(None);
+    };
+    let ours = env
+        .get("ANTHROPIC_CUSTOM_HEADERS")
+        .and_then(Value::as_str)
+        .is_some_and(|h| h.to_ascii_lowercase().contains("cf-aig-authorization"));
+    if !ours {
+        return Ok(None);
+    }
+    for k in VARS {
+        if k != "ANTHROPIC_API_KEY" || env.get(k).and_then(Value::as_str) == Some(PLACEHOLDER_KEY) {
+            env.remove(k);
+        }
+    }
+    if env.is_empty() {
+        root.remove("env");
+    }
+    Ok(Some(FileChange {
+        path: path.to_path_buf(),
+        before: Some(before),
+        after: Some(to_bytes(&root)),
+        mode: Some(0o600),
+        backup: false,
+        sensitive: true,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{StoreKind, TokenDelivery};
+
+    fn profile(billing: Billing, byok: &[&str]) -> Profile {
+        Profile {
+            account_id: "acct".into(),
+            account_name: None,
+            gateway_id: "gw".into(),
+            billing,
+            byok_providers: byok.iter().map(|s| s.to_string()).collect(),
+            model: "anthropic/claude-sonnet-4.5".into(),
+            small_model: "anthropic/claude-haiku-4.5".into(),
+            token_store: StoreKind::Keychain,
+            token_delivery: TokenDelivery::Env,
+            opencode_config: PathBuf::from("/x/opencode.json"),
+            auth_json: None,
+        }
+    }
+
+    fn names(v: &[(&'static str, Secret)]) -> Vec<&'static str> {
+        v.iter().map(|(k, _)| *k).collect()
+    }
+
+    #[test]
+    fn the_placeholder_only_where_the_gateway_supplies_the_key() {
+        let t = Secret::new("tok");
+        let u = env(&profile(Billing::Unified, &[]), "https://g/v1", &t);
+        assert_eq!(names(&u), VARS.to_vec());
+        assert_eq!(u[0].1.expose(), "https://g/v1/acct/gw/anthropic");
+        assert_eq!(u[1].1.expose(), "cf-aig-authorization: Bearer tok");
+        let b = env(&profile(Billing::Byok, &["anthropic"]), "https://g/v1", &t);
+        assert_eq!(names(&b), VARS.to_vec());
+        let own = env(&profile(Billing::Byok, &["openai"]), "https://g/v1", &t);
+        assert_eq!(names(&own), VARS[..2].to_vec());
+    }
+
+    #[test]
+    fn settings_keep_other_keys_and_remove_only_ours() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("settings.json");
+        let user = "{\n  \"model\": \"opus\",\n  \"env\": {\n    \"FOO\": \"1\"\n  }\n}\n";
+        std::fs::write(&p, user).unwrap();
+        let vars = env(
+            &profile(Billing::Unified, &[]),
+            "https://g/v1",
+            &Secret::new("tok"),
+        );
+        let w = plan_settings_write(&p, &vars).unwrap();
+        assert!(w.sensitive && w.mode == Some(0o600) && !w.backup);
+        std::fs::write(&p, w.after.unwrap()).unwrap();
+        let r = plan_settings_remove(&p).unwrap().unwrap();
+        assert_eq!(String::from_utf8(r.after.unwrap()).unwrap(), user);
+    }
+}

@@ -1,0 +1,159 @@
+//! The request plan of each setup flow, pinned through the emulator's request log: which
+//! requests are sent, how many, and which go together in one round. A change that adds a
+//! round, a request or a connection fails here. (The flows are those of the benchmark,
+//! `benches/setup_rounds.rs`; wall times are measured there, not asserted here.)
+//!
+//! Every request is delayed by 150 ms in the emulator, so requests sent together (one round)
+//! and requests sent after an answer (the next round) are told apart by when they arrived.
+
+#[path = "../benches/support/flows.rs"]
+mod flows;
+
+use flows::{Flow, Measured, measure};
+use std::path::Path;
+use std::time::Duration;
+
+const LATENCY: Duration = Duration::from_millis(150);
+
+fn run(flow: Flow) -> Measured {
+    let m = measure(Path::new(env!("CARGO_BIN_EXE_aigate")), flow, LATENCY);
+    assert_eq!(m.code, 0, "{}:\n{}", flow.name(), m.stderr);
+    m
+}
+
+#[track_caller]
+fn assert_plan(m: &Measured, expected: &[&[&str]]) {
+    let got = m.rounds_in_log();
+    let want: Vec<Vec<String>> = expected
+        .iter()
+        .map(|r| {
+            let mut r: Vec<String> = r.iter().map(|s| s.to_string()).collect();
+            r.sort();
+            r
+        })
+        .collect();
+    assert_eq!(got, want, "{}: the request plan changed", m.flow.name());
+    assert_eq!(
+        got.len() as u32,
+        m.flow.floor(),
+        "{}: more rounds than its floor",
+        m.flow.name()
+    );
+    assert!(
+        m.connections <= m.widest_round(),
+        "{}: {} connections for at most {} requests at once (one pool, keep-alive)",
+        m.flow.name(),
+        m.connections,
+        m.widest_round()
+    );
+}
+
+const VERIFY: &str = "GET user/tokens/verify";
+const ACCOUNTS: &str = "GET accounts";
+const BALANCE: &str = "GET billing/credit-balance";
+const GET_GW: &str = "GET gateways/existing-gw";
+const MODELS: &str = "GET gateway:existing-gw/compat/models";
+const CHAT: &str = "POST gateway:existing-gw";
+
+#[test]
+fn create_with_unified_billing_is_three_rounds_and_never_gets_twice() {
+    let m = run(Flow::CreateUnified);
+    assert_plan(
+        &m,
+        &[
+            // --account-id, first run: the account list only for the account's name.
+            &[VERIFY, ACCOUNTS, "GET gateways/new-gw", BALANCE],
+            &["POST gateways"],
+            // The new gateway's catalog is read beside the test prompt.
+            &["GET gateway:new-gw/compat/models", "POST gateway:new-gw"],
+        ],
+    );
+}
+
+#[test]
+fn existing_gateway_with_unified_billing_is_two_rounds() {
+    let m = run(Flow::ExistingUnified);
+    assert_plan(&m, &[&[VERIFY, ACCOUNTS, GET_GW, BALANCE, MODELS], &[CHAT]]);
+}
+
+#[test]
+fn byok_with_two_keys_stores_them_together_after_one_round_of_reads() {
+    let m = run(Flow::ExistingByokTwoKeys);
+    assert_plan(
+        &m,
+        &[
+            &[
+                VERIFY,
+                ACCOUNTS,
+                GET_GW,
+                MODELS,
+                "GET gateways/existing-gw/provider_configs",
+            ],
+            &[
+                "POST gateways/existing-gw/provider_configs",
+                "POST gateways/existing-gw/provider_configs",
+            ],
+            &[CHAT],
+        ],
+    );
+}
+
+#[test]
+fn a_rerun_reads_once_and_lists_nothing() {
+    let m = run(Flow::RerunNothingChanged);
+    // The profile names the account (and its name) and the gateway: no list at all.
+    assert_plan(&m, &[&[VERIFY, GET_GW, BALANCE, MODELS], &[CHAT]]);
+}
+
+#[test]
+fn rotate_checks_the_new_token_in_one_round() {
+    let m = run(Flow::Rotate);
+    assert_plan(&m, &[&[VERIFY, GET_GW, MODELS]]);
+}
+
+#[test]
+fn a_thousand_gateways_cost_nothing_with_gateway_id() {
+    let m = run(Flow::ThousandGatewaysById);
+    assert_plan(&m, &[&[VERIFY, ACCOUNTS, GET_GW, BALANCE, MODELS], &[CHAT]]);
+}
+
+/// The gateway picker's list over 1000 gateways: the first page tells the total, the other
+/// nine pages are then fetched together: two rounds, not ten.
+#[test]
+fn a_long_list_costs_two_rounds() {
+    use aigate::Secret;
+    use aigate::cloudflare::{Client, Endpoints};
+    let b = flows::Bench::new(Path::new(env!("CARGO_BIN_EXE_aigate")));
+    for i in 0..999 {
+        b.emu
+            .add_gateway(flows::ACCOUNT, &format!("team-{i:04}"), true);
+    }
+    b.emu.clear_requests();
+    b.emu.set_latency(Some(LATENCY));
+    let before = b.emu.connections();
+    let client = Client::new(
+        Endpoints::new(b.emu.api_url(), b.emu.gateway_url()),
+        Secret::new(flows::TOKEN),
+    )
+    .unwrap();
+    let gateways = b.rt.block_on(client.list_gateways(flows::ACCOUNT)).unwrap();
+    assert_eq!(gateways.len(), 1000);
+    assert_eq!(gateways[0].id, "existing-gw", "pages are joined in order");
+    assert_eq!(gateways[999].id, "team-0998");
+    let m = Measured {
+        flow: Flow::ThousandGatewaysById,
+        latency: LATENCY,
+        wall: Duration::ZERO,
+        code: 0,
+        stderr: String::new(),
+        requests: b.emu.requests(),
+        connections: b.emu.connections() - before,
+    };
+    let rounds = m.rounds_in_log();
+    assert_eq!(
+        rounds.iter().map(Vec::len).collect::<Vec<_>>(),
+        vec![1, 9],
+        "{rounds:?}"
+    );
+    assert!(m.connections <= 9, "{} connections", m.connections);
+}
