@@ -5,6 +5,7 @@
 //! Either way the terminal is restored first: dialoguer hides the cursor, and a hidden
 //! password prompt turns echo off.
 
+#[cfg(unix)]
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -13,8 +14,6 @@ static REQUESTED: AtomicBool = AtomicBool::new(false);
 
 #[cfg(unix)]
 static SAVED_TERMIOS: Mutex<Option<libc::termios>> = Mutex::new(None);
-#[cfg(not(unix))]
-static SAVED_TERMIOS: Mutex<Option<()>> = Mutex::new(None);
 
 /// Remember the terminal's settings and start listening for Ctrl-C on `rt`.
 pub fn install(rt: &tokio::runtime::Runtime) {
