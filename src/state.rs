@@ -36,6 +36,40 @@ pub struct Profile {
     pub opencode_config: PathBuf,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_json: Option<PathBuf>,
+    /// Which token is stored: one aigate minted (its id, to roll or revoke it) or the given one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stored_token: Option<StoredToken>,
+}
+
+/// What aigate knows about the stored token (never its value).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StoredToken {
+    pub kind: StoredTokenKind,
+    /// Cloudflare's id of a minted token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// `account` (account-owned) or `user`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Permission-group names of a minted token (all on this profile's account).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub permissions: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_on: Option<String>,
+    /// Why the given token is stored instead of a minted one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum StoredTokenKind {
+    /// Minted by aigate with only AI Gateway Run and Read (`--token-scope minimal`).
+    Minted,
+    /// The token the user gave (`--token-scope as-given`, or it could not mint).
+    AsGiven,
 }
 
 pub fn default_path() -> anyhow::Result<PathBuf> {

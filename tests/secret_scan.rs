@@ -146,3 +146,100 @@ fn no_token_or_provider_key_in_any_output_or_file() {
     let auth = std::fs::read_to_string(w.auth_json()).unwrap_or_default();
     assert!(!auth.contains(TOKEN) && !auth.contains(TOKEN2));
 }
+
+/// Minted tokens and the team commands: the admin token and every minted value appear in no
+/// output and no file. The one deliberate exception: `team invite` prints the token it mints,
+/// once, on stdout only (never on stderr, never under `--verbose` diagnostics, never in a file).
+#[test]
+fn minted_tokens_and_team_commands_leak_nothing_but_the_invite_once() {
+    use aigate::emulator::{Permissions, TokenSpec};
+    const ADMIN: &str = "cfut_ScanAdminTokenCanCreateTokens00000000e1";
+    let w = World::new();
+    w.emu.add_token(TokenSpec {
+        permissions: Permissions::admin(),
+        ..TokenSpec::user(ADMIN, &[ACCOUNT])
+    });
+    std::fs::create_dir_all(w.workdir().join(".git")).unwrap();
+    let admin = |args: &[&str]| {
+        let mut cmd = w.aigate();
+        cmd.args(args).write_stdin(ADMIN);
+        w.run(&mut cmd)
+    };
+    admin(&[
+        "--verbose",
+        "--json",
+        "setup",
+        "--non-interactive",
+        "--token-stdin",
+        "--account-id",
+        ACCOUNT,
+        "--gateway",
+        "existing-gw",
+        "--billing",
+        "unified",
+        "--token-delivery",
+        "opencode-auth",
+    ])
+    .assert_code(0);
+    let first = w.keychain_lookup("default").unwrap();
+    w.run(w.aigate().args(["--verbose", "status"]));
+    admin(&["--verbose", "--json", "rotate", "--token-stdin"]).assert_code(0);
+    let second = w.keychain_lookup("default").unwrap();
+    w.run(w.aigate().args(["--verbose", "--json", "team", "init"]))
+        .assert_code(0);
+    let mut invites = vec![];
+    for args in [
+        &["--verbose", "team", "invite", "alice", "--token-stdin"][..],
+        &[
+            "--verbose",
+            "--json",
+            "team",
+            "invite",
+            "bob",
+            "--token-stdin",
+        ],
+    ] {
+        let out = admin(args);
+        out.assert_code(0);
+        invites.push(out);
+    }
+    admin(&["--verbose", "team", "list", "--token-stdin"]).assert_code(0);
+    admin(&[
+        "--verbose",
+        "--json",
+        "team",
+        "revoke",
+        "alice",
+        "--token-stdin",
+    ])
+    .assert_code(0);
+    admin(&["--verbose", "logout", "--revoke", "--token-stdin"]).assert_code(0);
+
+    w.assert_no_leak(&[ADMIN, &first, &second]);
+    let transcript = String::from_utf8_lossy(&w.transcript.borrow()).into_owned();
+    let files = w.snapshot();
+    for out in &invites {
+        let token = out
+            .stdout
+            .split(|c: char| c.is_whitespace() || c == '"')
+            .find(|w| w.starts_with("cfat_") || w.starts_with("cfut_"))
+            .expect("the invite printed its token")
+            .to_string();
+        assert_eq!(
+            transcript.matches(&token).count(),
+            1,
+            "the invite token was printed more than once"
+        );
+        assert!(
+            !out.stderr.contains(&token),
+            "the invite token went to stderr"
+        );
+        for (path, bytes) in &files {
+            assert!(
+                !String::from_utf8_lossy(bytes).contains(&token),
+                "the invite token is in {}",
+                path.display()
+            );
+        }
+    }
+}

@@ -179,6 +179,7 @@ mod tests {
             token_delivery: TokenDelivery::Env,
             opencode_config: PathBuf::from("/x/opencode.json"),
             auth_json: None,
+            stored_token: None,
         }
     }
 

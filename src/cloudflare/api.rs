@@ -326,7 +326,7 @@ impl Client {
     }
 
     /// GETs every page of a listing (see [`collect_pages`]).
-    async fn get_all<T: DeserializeOwned>(
+    pub(super) async fn get_all<T: DeserializeOwned>(
         &self,
         path: &str,
         per_page: u32,
@@ -363,7 +363,7 @@ impl Client {
     /// - uncertain (timeout, broken connection, 5xx): `lookup` first; if the object exists it is
     ///   returned, otherwise the POST is sent once more. If that re-send fails with a 4xx (e.g.
     ///   "already exists"), `lookup` is tried once more.
-    async fn create_checked<T, P, PF, L, LF>(
+    pub(super) async fn create_checked<T, P, PF, L, LF>(
         &self,
         op: Operation,
         post: P,

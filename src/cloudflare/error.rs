@@ -66,6 +66,24 @@ pub mod ops {
     pub const LIST_MODELS: Operation =
         op("list the gateway's models", Some("AI Gateway Run"), true);
     pub const CHAT: Operation = op("send the test prompt", Some("AI Gateway Run"), true);
+    pub const LIST_ROUTES: Operation = op("list the dynamic routes", Some("AI Gateway Read"), true);
+    pub const CREATE_ROUTE: Operation =
+        op("create the dynamic route", Some("AI Gateway Write"), true);
+    pub const DELETE_ROUTE: Operation =
+        op("delete the dynamic route", Some("AI Gateway Write"), true);
+    pub const CREATE_ROUTE_VERSION: Operation = op(
+        "create a version of the dynamic route",
+        Some("AI Gateway Write"),
+        true,
+    );
+    pub const DEPLOY_ROUTE: Operation =
+        op("deploy the dynamic route", Some("AI Gateway Write"), true);
+    pub const ANALYTICS: Operation = op(
+        "query the gateway analytics",
+        Some("Account Analytics Read"),
+        false,
+    );
+    pub const LOG_RESPONSE: Operation = op("read a logged response", Some("AI Gateway Read"), true);
 }
 
 /// What went wrong, in the terms the wizard acts on.
@@ -343,6 +361,12 @@ impl ApiError {
             ),
             ErrorKind::RateLimited if self.0.code == Some(2003) => Some(
                 "the gateway's own rate limit was reached: wait a minute, or raise the limit in the gateway settings"
+                    .to_string(),
+            ),
+            ErrorKind::RateLimited if self.0.code == Some(2045) => Some(
+                "the gateway's spend limit was reached: see `aigate usage` and `aigate gateway`; \
+                 raise it with `aigate gateway set --spend-limit AMOUNT/WINDOW` or remove it with \
+                 `aigate gateway set --no-spend-limit`"
                     .to_string(),
             ),
             ErrorKind::RateLimited => Some(match self.0.retry_after {

@@ -2,32 +2,40 @@
 //! was left behind.
 
 use crate::context::{Context, profile_flag};
-use crate::files::Transaction;
-use crate::opencode;
 use serde_json::json;
 
-pub fn exec(ctx: &mut Context) -> anyhow::Result<i32> {
+pub fn exec(ctx: &mut Context, args: &crate::cli::LogoutArgs) -> anyhow::Result<i32> {
     let profile = ctx.require_profile()?;
     let name = ctx.profile_name().to_string();
     let mut removed: Vec<String> = vec![];
+    if args.revoke {
+        // First at Cloudflare: if that fails, nothing local has changed yet.
+        let read = || {
+            crate::tokens::admin::read(
+                args.token_stdin,
+                args.non_interactive,
+                "Revoking the token aigate minted",
+            )
+        };
+        match crate::tokens::revoke::revoke_minted(ctx, &profile, read)? {
+            Some(line) => removed.push(line),
+            None => ctx.ui.note(
+                "--revoke: the stored token was not minted by aigate; delete it in the dashboard if you no longer need it",
+            ),
+        }
+    }
 
     let store = ctx.store_of(profile.token_store)?;
     if store.delete(&name)? {
         removed.push(format!("the token in {}", store.describe()));
     }
-    let auth_path = profile
-        .auth_json
-        .clone()
-        .unwrap_or_else(|| opencode::auth_json_path(&ctx.env));
-    if let Some(change) = opencode::plan_auth_remove(&auth_path)? {
-        let mut txn = Transaction::new();
-        txn.apply(&change)?;
-        txn.commit();
-        removed.push(format!(
-            "the cloudflare-ai-gateway entry in {}",
-            auth_path.display()
-        ));
-    }
+    // The client's copy: V1's auth.json entry; V2's credential behind its server.
+    let client = crate::clients::opencode(
+        &crate::clients::start_detection(ctx).wait(&ctx.rt),
+        &crate::clients::run_parts(ctx),
+    );
+    let removal = client.remove_credential(&ctx.env, profile.auth_json.as_deref())?;
+    removed.extend(removal.removed.iter().cloned());
 
     let ui = &ctx.ui;
     if removed.is_empty() {
@@ -35,6 +43,9 @@ pub fn exec(ctx: &mut Context) -> anyhow::Result<i32> {
     }
     for r in &removed {
         ui.ok(&format!("Removed {r}"));
+    }
+    for left in &removal.left {
+        ui.warn(left);
     }
     ui.note("Left in place (no secrets):");
     ui.info(&format!(
@@ -56,7 +67,7 @@ pub fn exec(ctx: &mut Context) -> anyhow::Result<i32> {
         ui.warn("CLOUDFLARE_API_TOKEN is still set in this shell; unset it too");
     }
     if ui.json_mode() {
-        ui.json(&json!({"profile": name, "removed": removed}));
+        ui.json(&json!({"profile": name, "removed": removed, "left": removal.left}));
     }
     Ok(0)
 }

@@ -4,15 +4,19 @@
 pub mod completions;
 pub mod doctor;
 pub mod emulator;
+pub mod gateway;
 pub mod logout;
 pub mod man;
 pub mod models;
 pub mod rotate;
+pub mod route;
 pub mod run;
 pub mod setup;
 pub mod shell_init;
 pub mod status;
+pub mod team;
 pub mod test;
+pub mod usage;
 
 use crate::cli::{Cli, Command, SetupArgs};
 use crate::context::Context;
@@ -38,11 +42,15 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Models => models::exec(&mut ctx),
         Command::Test(args) => test::exec(&mut ctx, &args),
         Command::Run(args) => run::exec(&mut ctx, &args),
-        Command::Logout => logout::exec(&mut ctx),
+        Command::Logout(args) => logout::exec(&mut ctx, &args),
         Command::ShellInit(args) => shell_init::exec(&ctx, &args),
         Command::Doctor => doctor::exec(&mut ctx),
+        Command::Team(args) => team::exec(&mut ctx, &args),
         Command::Emulator(_) | Command::Completions(_) | Command::Man(_) => {
             unreachable!("handled above")
         }
+        Command::Usage(args) => usage::exec(&mut ctx, &args),
+        Command::Gateway(args) => gateway::exec(&mut ctx, &args),
+        Command::Route(args) => route::exec(&mut ctx, &args),
     }
 }

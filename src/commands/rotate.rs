@@ -15,6 +15,16 @@ use serde_json::json;
 pub fn exec(ctx: &mut Context, args: &RotateArgs) -> anyhow::Result<i32> {
     let profile = ctx.require_profile()?;
     let name = ctx.profile_name().to_string();
+    // A token aigate minted is rolled (or replaced) with an admin token used once.
+    if let Some(record) = crate::tokens::rotate::minted(&profile) {
+        let admin = crate::tokens::admin::read(
+            args.token_stdin,
+            args.non_interactive,
+            "Rotating the token aigate minted",
+        )?;
+        let report = crate::tokens::rotate::rotate_minted(ctx, &profile, record, admin)?;
+        return Ok(crate::report::emit(&ctx.ui, &report));
+    }
     let new = if args.token_stdin {
         read_token_stdin()?
     } else if let Some(t) = env_token() {
@@ -27,6 +37,7 @@ pub fn exec(ctx: &mut Context, args: &RotateArgs) -> anyhow::Result<i32> {
         )?
     };
 
+    let detector = crate::clients::start_detection(ctx);
     // 1. Verify the new token before touching anything.
     let keep = "the stored token was kept";
     let client = ctx.client(new.clone())?;
@@ -78,6 +89,9 @@ pub fn exec(ctx: &mut Context, args: &RotateArgs) -> anyhow::Result<i32> {
             .ok("That token is already the stored one; nothing changed.");
         return Ok(0);
     }
+    // The client's own copy (OpenCode V1: auth.json; V2: its server) is replaced too.
+    let client = crate::clients::opencode(&detector.wait(&ctx.rt), &crate::clients::run_parts(ctx));
+    let mut credential_api = false;
     let auth_change = match (&profile.token_delivery, &profile.auth_json) {
         (TokenDelivery::OpencodeAuth, Some(path)) => Some(opencode::plan_auth_upsert(
             path,
@@ -85,6 +99,16 @@ pub fn exec(ctx: &mut Context, args: &RotateArgs) -> anyhow::Result<i32> {
             &profile.account_id,
             &profile.gateway_id,
         )?),
+        (TokenDelivery::OpencodeAuth, None) => {
+            match client.credential(&ctx.env, &new, &profile.account_id, &profile.gateway_id)? {
+                Some(crate::clients::Credential::File(c)) => Some(c),
+                Some(crate::clients::Credential::Api) => {
+                    credential_api = true;
+                    None
+                }
+                None => None,
+            }
+        }
         _ => None,
     };
     let _critical = Critical::enter();
@@ -105,8 +129,24 @@ pub fn exec(ctx: &mut Context, args: &RotateArgs) -> anyhow::Result<i32> {
         }
         txn.commit();
     }
+    if credential_api
+        && let Err(e) = interrupt::checkpoint()
+            .and_then(|_| client.store_credential(&new, &profile.account_id, &profile.gateway_id))
+    {
+        restore(&old).context("could not put the old token back")?;
+        return Err(e.context(format!(
+            "could not replace the token in {}; {keep}, and OpenCode keeps its old one",
+            client.label()
+        )));
+    }
     ctx.ui
         .ok(&format!("Token replaced in {}", store.describe()));
+    if credential_api {
+        ctx.ui.ok(&format!(
+            "Token replaced in {} (verified through its local server)",
+            client.label()
+        ));
+    }
     if let Some(c) = &auth_change {
         ctx.ui
             .ok(&format!("Token replaced in {}", c.path.display()));
@@ -116,7 +156,7 @@ pub fn exec(ctx: &mut Context, args: &RotateArgs) -> anyhow::Result<i32> {
         profile_flag(&name)
     ));
     if ctx.ui.json_mode() {
-        ctx.ui.json(&json!({"profile": name, "rotated": true, "token_store": profile.token_store, "auth_json": auth_change.map(|c| c.path)}));
+        ctx.ui.json(&json!({"profile": name, "rotated": true, "token_store": profile.token_store, "auth_json": auth_change.map(|c| c.path), "opencode_credential": credential_api}));
     }
     Ok(0)
 }

@@ -20,6 +20,16 @@ pub fn exec(ctx: &mut Context, args: &SetupArgs) -> anyhow::Result<i32> {
             s.dir.display()
         ));
     }
+    // Inside a repository with an aigate.toml, its answers fill in the flags.
+    let team = crate::team::setup::find(ctx)?;
+    let team_args;
+    let args = match &team {
+        Some((path, t)) => {
+            team_args = crate::team::setup::answers(ctx, path, t, args)?;
+            &team_args
+        }
+        None => args,
+    };
     let mut prompter = prompt::for_run(args.non_interactive);
     let sandbox_args;
     let args = if ctx.sandbox.is_some() && !prompter.interactive() {
@@ -30,7 +40,10 @@ pub fn exec(ctx: &mut Context, args: &SetupArgs) -> anyhow::Result<i32> {
     } else {
         args
     };
-    let plan = gather::gather(ctx, args, prompter.as_mut())?;
+    let mut plan = gather::gather(ctx, args, prompter.as_mut()).map_err(|e| match &team {
+        Some((path, t)) => crate::team::setup::refusal(path, t, e),
+        None => e,
+    })?;
 
     ctx.ui.heading(if args.dry_run {
         "Plan (dry run: nothing will be changed)"
@@ -63,7 +76,9 @@ pub fn exec(ctx: &mut Context, args: &SetupArgs) -> anyhow::Result<i32> {
 
     let client = ctx.client(plan.token.clone())?;
     ctx.ui.heading("Applying");
-    let applied = apply::apply(ctx, &client, &plan)?;
+    let applied = apply::apply(ctx, &client, &mut plan)?;
+    // From here on, the stored token (a minted one proves itself with the test prompt).
+    let client = ctx.client(plan.token.clone())?;
 
     let mut models_count = plan.models.models.len();
     let mut test = serde_json::Value::Null;
@@ -131,6 +146,7 @@ pub fn exec(ctx: &mut Context, args: &SetupArgs) -> anyhow::Result<i32> {
             "sandbox_dir": ctx.sandbox.as_ref().map(|s| s.dir.clone()),
             "token_source": plan.token_source.describe(),
             "token_expires_on": plan.token_info.expires_on.map(|e| e.to_rfc3339()),
+            "stored_token": plan.new_profile.stored_token,
             "files_written": applied.files_written,
             "backups": applied.backups,
         }));

@@ -32,10 +32,14 @@ pub struct StatusReport {
     pub token_masked: String,
     pub token_expires_on: Option<String>,
     pub token_delivery: TokenDelivery,
+    /// Which token is stored: minted by aigate (id, permissions) or the one given (and why).
+    pub stored_token: Option<crate::state::StoredToken>,
     pub opencode_config: PathBuf,
     /// No check of OpenCode's config failed.
     pub opencode_config_matches: bool,
     pub auth_json: Option<AuthJson>,
+    /// The installed OpenCode (path, version, source) and OpenCode 2's background service.
+    pub opencode: Option<crate::clients::Detection>,
     /// `ok`, `warn` or `fail`: the worst check.
     pub overall: Outcome,
     pub checks: Vec<Check>,
@@ -70,6 +74,7 @@ pub fn checks(ctx: &Context, profile: &Profile) -> anyhow::Result<Vec<Check>> {
 }
 
 struct Gathered {
+    opencode: Option<crate::clients::Detection>,
     origin: String,
     token: Option<Secret>,
     verify: Option<Result<TokenInfo, ApiError>>,
@@ -79,6 +84,8 @@ struct Gathered {
 
 fn gather(ctx: &Context, profile: &Profile) -> anyhow::Result<Gathered> {
     let pf = profile_flag(ctx.profile_name());
+    // Which OpenCode is installed: found while the token is verified.
+    let detector = crate::clients::start_detection(ctx);
     let (store, stored) = match ctx.store_of(profile.token_store) {
         Ok(s) => {
             let got = s.get(ctx.profile_name()).map_err(|e| format!("{e:#}"));
@@ -125,7 +132,19 @@ fn gather(ctx: &Context, profile: &Profile) -> anyhow::Result<Gathered> {
         token: token.clone(),
     };
     let mut all = checks::token::checks(&token_facts);
+    all.push(crate::tokens::describe::check(
+        profile.stored_token.as_ref(),
+        &profile_flag(ctx.profile_name()),
+    ));
     all.extend(checks::opencode::checks(&oc_facts));
+    // The installed client's own checks (its version; OpenCode 2: its service and token).
+    let detection = detector.wait(&ctx.rt);
+    let adapter = crate::clients::opencode(&detection, &crate::clients::run_parts(ctx));
+    all.extend(adapter.checks(&crate::clients::CheckInput {
+        profile: Some(profile),
+        profile_name: ctx.profile_name(),
+        token: token.as_ref(),
+    }));
     let auth = auth_path.map(|path| AuthJson {
         path,
         matches: all
@@ -133,6 +152,7 @@ fn gather(ctx: &Context, profile: &Profile) -> anyhow::Result<Gathered> {
             .any(|c| c.id == "opencode.auth" && c.status == Outcome::Ok),
     });
     Ok(Gathered {
+        opencode: Some(detection),
         origin,
         token,
         verify,
@@ -177,6 +197,7 @@ impl Gathered {
                 .iter()
                 .any(|c| c.id.starts_with("opencode.config") && c.status == Outcome::Fail),
             auth_json: self.auth,
+            opencode: self.opencode,
             overall: checks::overall(&self.checks),
             exit_code: checks::exit_code(&self.checks),
             problems,
@@ -190,6 +211,7 @@ impl Gathered {
             small_model: p.small_model,
             token_store: p.token_store,
             token_delivery: p.token_delivery,
+            stored_token: p.stored_token,
             opencode_config: p.opencode_config,
         }
     }
@@ -224,11 +246,18 @@ impl Report for StatusReport {
             self.token_masked, self.token_source, self.token_status
         ));
         ui.out(&format!(
+            "Token kind       {}",
+            crate::tokens::describe::kind_line(self.stored_token.as_ref())
+        ));
+        ui.out(&format!(
             "OpenCode config  {}",
             self.opencode_config.display()
         ));
         if let Some(a) = &self.auth_json {
             ui.out(&format!("OpenCode auth    {}", a.path.display()));
+        }
+        if let Some(d) = &self.opencode {
+            ui.out(&format!("OpenCode         {}", d.opencode.describe()));
         }
         ui.out("");
         checks::render(ui, &self.checks);

@@ -13,9 +13,20 @@ pub struct Applied {
     pub files_written: Vec<std::path::PathBuf>,
 }
 
-pub fn apply(ctx: &Context, client: &Client, plan: &Plan) -> anyhow::Result<Applied> {
+pub fn apply(ctx: &Context, client: &Client, plan: &mut Plan) -> anyhow::Result<Applied> {
     remote(ctx, client, plan)?;
-    local(ctx, plan)
+    // Which token is stored: a minted Run + Read token, or the given one (crate::tokens).
+    let daily = super::daily::choose(ctx, client, plan)?;
+    match local(ctx, plan) {
+        Ok(applied) => {
+            crate::tokens::daily::settle(ctx, client, &daily);
+            Ok(applied)
+        }
+        Err(e) => {
+            crate::tokens::daily::discard(ctx, client, &daily);
+            Err(e)
+        }
+    }
 }
 
 fn remote(ctx: &Context, client: &Client, plan: &Plan) -> anyhow::Result<()> {
@@ -129,12 +140,36 @@ fn local(ctx: &Context, plan: &Plan) -> anyhow::Result<Applied> {
             written.push(change.path.clone());
         }
     }
+    // OpenCode 2 keeps its own copy behind its server API: stored last, so a refusal undoes
+    // the files and the keychain (and V2 keeps whatever it held before).
+    let stored_in_client = plan.credential_api
+        && interrupt::checkpoint().is_ok()
+        && match plan
+            .client
+            .store_credential(&plan.token, &plan.account.id, &plan.gateway_id)
+        {
+            Ok(()) => true,
+            Err(e) => {
+                let _ = txn.rollback();
+                restore_token();
+                return Err(e.context(format!(
+                    "could not store the token in {}; nothing was changed",
+                    plan.client.label()
+                )));
+            }
+        };
     if let Err(e) = interrupt::checkpoint() {
         let _ = txn.rollback();
         restore_token();
         return Err(e);
     }
     let backups = txn.commit();
+    if stored_in_client {
+        ctx.ui.ok(&format!(
+            "Token stored in {} (its credential store, through its local server)",
+            plan.client.label()
+        ));
+    }
     if previous_token.is_some() {
         ctx.ui
             .ok(&format!("Token stored in {}", plan.store.describe()));

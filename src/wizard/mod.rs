@@ -3,6 +3,7 @@
 //! the way OpenCode will use it ([`finish`]).
 
 pub mod apply;
+mod daily;
 pub mod finish;
 pub mod gather;
 pub mod plan;

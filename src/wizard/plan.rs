@@ -104,9 +104,15 @@ pub struct Plan {
     pub config_change: FileChange,
     pub config_merge: MergeOutcome,
     pub auth_change: Option<FileChange>,
+    /// The client the config is written for (OpenCode V1 or V2).
+    pub client: Box<dyn crate::clients::ClientAdapter>,
+    /// The token also goes to the client's own API (OpenCode 2's server) when applied.
+    pub credential_api: bool,
     pub state_change: FileChange,
     pub new_profile: Profile,
     pub run_test: bool,
+    /// `--token-scope`, `--token-expires`: which token ends up stored (see `crate::tokens`).
+    pub daily: crate::tokens::DailyRequest,
 }
 
 impl Plan {
@@ -176,6 +182,12 @@ impl Plan {
             )
         };
         lines.push(token_line);
+        if self.daily.scope != Some(crate::tokens::TokenScopeArg::AsGiven) {
+            lines.push(
+                "token scope      minimal: store a token with only AI Gateway Run and Read when the token above may create one"
+                    .to_string(),
+            );
+        }
         lines.push(format!(
             "token delivery   {}",
             match self.delivery {

@@ -22,7 +22,19 @@ pub fn step(q: &mut Ask<'_>, mut state: State, answers: Answers) -> anyhow::Resu
         billing,
         models,
         store,
+        detection,
     } = answers;
+    let client = crate::clients::opencode(&detection, &crate::clients::run_parts(ctx));
+    ctx.ui.info(&format!(
+        "Client: {}{}",
+        detection.opencode.describe(),
+        detection
+            .opencode
+            .path
+            .as_ref()
+            .map(|p| format!(" at {}", p.display()))
+            .unwrap_or_default()
+    ));
     // Where the token goes was settled before the first question (`storage::probe`).
     let token_already_stored =
         matches!(store.get(ctx.profile_name()), Ok(Some(t)) if t.same_as(&tok.token));
@@ -65,7 +77,13 @@ pub fn step(q: &mut Ask<'_>, mut state: State, answers: Answers) -> anyhow::Resu
         },
         available_models: models.list.models.iter().map(|m| m.id.clone()).collect(),
     };
-    let (config_change, config_merge) = opencode::plan_config(&config_path, &inputs)?;
+    let crate::clients::ConfigPlan {
+        change: config_change,
+        merge: config_merge,
+    } = client.plan_config(&crate::clients::ConfigTarget {
+        path: &config_path,
+        inputs: &inputs,
+    })?;
     for removed in &config_merge.removed {
         ctx.ui.warn(&format!(
             "{} will be removed from {}: it would bypass the gateway or leak the token (a backup is kept)",
@@ -75,19 +93,28 @@ pub fn step(q: &mut Ask<'_>, mut state: State, answers: Answers) -> anyhow::Resu
     }
 
     let auth_path = opencode::auth_json_path(&ctx.env);
+    let mut credential_api = false;
     let auth_change = match delivery {
-        TokenDelivery::OpencodeAuth => Some(opencode::plan_auth_upsert(
-            &auth_path,
-            &tok.token,
-            &account.id,
-            &gw.id,
-        )?),
+        TokenDelivery::OpencodeAuth => {
+            match client.credential(&ctx.env, &tok.token, &account.id, &gw.id)? {
+                Some(crate::clients::Credential::File(change)) => Some(change),
+                Some(crate::clients::Credential::Api) => {
+                    credential_api = true;
+                    None
+                }
+                None => None,
+            }
+        }
         // Switching back to env delivery takes the token out of auth.json again.
         TokenDelivery::Env if previous.is_some_and(|p| p.auth_json.is_some()) => {
             opencode::plan_auth_remove(&auth_path)?
         }
         TokenDelivery::Env => None,
     };
+    let auth_json = auth_change
+        .as_ref()
+        .filter(|_| delivery == TokenDelivery::OpencodeAuth)
+        .map(|c| c.path.clone());
 
     let new_profile = Profile {
         account_id: account.id.clone(),
@@ -100,7 +127,8 @@ pub fn step(q: &mut Ask<'_>, mut state: State, answers: Answers) -> anyhow::Resu
         token_store: store.kind(),
         token_delivery: delivery,
         opencode_config: config_path,
-        auth_json: (delivery == TokenDelivery::OpencodeAuth).then_some(auth_path),
+        auth_json,
+        stored_token: previous.and_then(|p| p.stored_token.clone()),
     };
     state
         .profiles
@@ -125,9 +153,15 @@ pub fn step(q: &mut Ask<'_>, mut state: State, answers: Answers) -> anyhow::Resu
         config_change,
         config_merge,
         auth_change,
+        client,
+        credential_api,
         state_change,
         new_profile,
         run_test: !args.skip_test,
+        daily: crate::tokens::DailyRequest {
+            scope: args.token_scope,
+            expires: args.token_expires,
+        },
     })
 }
 

@@ -1,0 +1,50 @@
+//! Between the remote changes and the local ones: decide which token is stored
+//! ([`crate::tokens::daily`]) and make the plan's local changes store that one: the keychain
+//! entry, OpenCode's auth.json (when it carries the token) and the profile's record of it.
+
+use super::plan::Plan;
+use crate::cloudflare::Client;
+use crate::context::Context;
+use crate::opencode;
+use crate::tokens::daily::{self, Daily, DailyInput};
+
+pub fn choose(ctx: &Context, client: &Client, plan: &mut Plan) -> anyhow::Result<Daily> {
+    let state = ctx.load_state()?;
+    let previous = state
+        .profile(&plan.profile)
+        .and_then(|p| p.stored_token.clone());
+    let decided = daily::decide(
+        ctx,
+        client,
+        &DailyInput {
+            profile: &plan.profile,
+            account_id: &plan.account.id,
+            request: &plan.daily,
+            given: &plan.token_info,
+            previous: previous.as_ref(),
+            store: plan.store.as_ref(),
+        },
+    )?;
+    if let Some(value) = decided.value() {
+        plan.token_already_stored = matches!(
+            plan.store.get(&plan.profile),
+            Ok(Some(t)) if t.same_as(value)
+        );
+        plan.token = value.clone();
+        if let Some(auth) = &plan.auth_change {
+            plan.auth_change = Some(opencode::plan_auth_upsert(
+                &auth.path,
+                value,
+                &plan.account.id,
+                &plan.gateway_id,
+            )?);
+        }
+    }
+    plan.new_profile.stored_token = Some(decided.record().clone());
+    let mut state = state;
+    state
+        .profiles
+        .insert(plan.profile.clone(), plan.new_profile.clone());
+    plan.state_change = state.plan_write(&ctx.state_path)?;
+    Ok(decided)
+}
