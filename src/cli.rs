@@ -223,6 +223,13 @@ pub enum TokenDeliveryArg {
     /// From the keychain through `aigate run` (default)
     Env,
     /// Also written to OpenCode's own auth.json (mode 0600), so plain `opencode` works
+    #[cfg_attr(
+        windows,
+        value(
+            help = "Also written to OpenCode's own auth.json (protected by your user \
+                      profile's folder permissions), so plain `opencode` works"
+        )
+    )]
     OpencodeAuth,
     /// Also written to Claude Code's settings.json `env` block (PLAINTEXT, mode 0600), so plain `claude` works
     ClaudeSettings,
@@ -315,6 +322,13 @@ pub struct SetupArgs {
     pub token_delivery: Option<TokenDeliveryArg>,
 
     /// Allow a plaintext 0600 file when no OS keychain is usable
+    #[cfg_attr(
+        windows,
+        arg(
+            help = "Allow a plaintext file in your user profile when Windows Credential \
+                    Manager is unusable (Windows has no 0600 mode)"
+        )
+    )]
     #[arg(long)]
     pub insecure_storage: bool,
 

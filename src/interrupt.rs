@@ -5,6 +5,7 @@
 //! Either way the terminal is restored first: dialoguer hides the cursor, and a hidden
 //! password prompt turns echo off.
 
+#[cfg(unix)]
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -44,8 +45,6 @@ static SAVED: Mutex<Option<String>> = Mutex::new(None);
 
 #[cfg(unix)]
 static SAVED_TERMIOS: Mutex<Option<libc::termios>> = Mutex::new(None);
-#[cfg(not(unix))]
-static SAVED_TERMIOS: Mutex<Option<()>> = Mutex::new(None);
 
 /// Remember the terminal's settings and start listening for Ctrl-C on `rt`.
 pub fn install(rt: &tokio::runtime::Runtime) {

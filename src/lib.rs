@@ -10,6 +10,7 @@
 //! - [`domain`]: billing, token delivery, store kind: the words stored on disk.
 //! - [`error`] / [`exit`]: exit codes, error kinds and hints; the `--json` error document.
 //! - [`paths`]: aigate's own config directory.
+//! - [`platform`]: what differs by OS: finding a program on `PATH`, private-file wording.
 //! - [`wizard`]: `setup`: gather answers (flags or prompts) into a [`wizard::Plan`], then apply it.
 //! - [`cloudflare`]: the typed Cloudflare API and AI Gateway data-plane client.
 //! - [`emulator`]: a stateful Cloudflare emulator on 127.0.0.1 (tests and `--sandbox`).
@@ -45,6 +46,7 @@ pub mod limits;
 pub mod opencode;
 pub mod ops;
 pub mod paths;
+pub mod platform;
 pub mod prompt;
 pub mod report;
 pub mod secret;

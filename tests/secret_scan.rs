@@ -121,6 +121,9 @@ fn no_token_or_provider_key_in_any_output_or_file() {
         &["--verbose", "doctor"],
         &["--verbose", "--json", "doctor"],
         &["--verbose", "--json", "shell-init", "bash"],
+        &["--verbose", "completions", "bash"],
+        &["--verbose", "man"],
+        &["--verbose", "shell-init", "powershell"],
     ] {
         w.run(w.aigate().args(args));
     }
@@ -143,6 +146,32 @@ fn no_token_or_provider_key_in_any_output_or_file() {
             .write_stdin(TOKEN2),
     )
     .assert_code(0);
+    // Refused flags and tokens no Cloudflare token can be: the token is not echoed.
+    w.run(
+        w.aigate()
+            .args([
+                "--verbose",
+                "--json",
+                "setup",
+                "--token-stdin",
+                "--gateway",
+                "Bad Id",
+            ])
+            .write_stdin(TOKEN2),
+    )
+    .assert_code(2);
+    w.run(
+        w.aigate()
+            .args(["--verbose", "--json", "status"])
+            .env("CLOUDFLARE_API_TOKEN", format!("{TOKEN2}\u{7}")),
+    )
+    .assert_code(2);
+    w.run(
+        w.aigate()
+            .args(["--verbose", "rotate", "--token-stdin"])
+            .write_stdin(format!("{TOKEN2}\u{1b}[2J")),
+    )
+    .assert_code(2);
     let mut dry = w.aigate();
     dry.args([
         "--verbose",

@@ -1,6 +1,7 @@
 //! `aigate run -- CMD`: run CMD with the profile's token, account and gateway in its
 //! environment (and nowhere else), plus what a recognised client needs
-//! (`clients::launch`), and exit with its status.
+//! (`clients::launch`), and exit with its status. CMD is looked up the way the OS does
+//! (`PATH`, and on Windows `PATHEXT`, so npm's `opencode.cmd` is found).
 
 use crate::cli::RunArgs;
 use crate::context::Context;
@@ -25,7 +26,15 @@ pub fn exec(ctx: &mut Context, args: &RunArgs) -> anyhow::Result<i32> {
             launch.env.push((k.to_string(), crate::Secret::new(v)));
         }
     }
-    let mut cmd = std::process::Command::new(program);
+    let resolved =
+        crate::platform::resolve_program(program, ctx.vars.path.as_deref(), &ctx.env.cwd);
+    let mut cmd = std::process::Command::new(resolved.as_deref().unwrap_or(program.as_ref()));
+    #[cfg(unix)]
+    {
+        // The child sees the name it was called by, not the resolved path.
+        use std::os::unix::process::CommandExt;
+        cmd.arg0(program);
+    }
     cmd.args(&launch.args);
     for (k, v) in &launch.env {
         cmd.env(k, v.expose());

@@ -5,7 +5,6 @@
 //! never a half-written file, and a crash or error part way leaves the old file untouched.
 
 use anyhow::{Context, Result};
-use std::fs;
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -60,7 +59,7 @@ fn keep_owner(old: &Path, new: &Path) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        if let (Ok(o), Ok(n)) = (fs::metadata(old), fs::metadata(new))
+        if let (Ok(o), Ok(n)) = (std::fs::metadata(old), std::fs::metadata(new))
             && (o.uid(), o.gid()) != (n.uid(), n.gid())
         {
             let _ = std::os::unix::fs::chown(new, Some(o.uid()), Some(o.gid()));
@@ -83,7 +82,7 @@ pub(crate) fn existing_mode(path: &Path) -> Option<u32> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        fs::metadata(path)
+        std::fs::metadata(path)
             .ok()
             .map(|m| m.permissions().mode() & 0o7777)
     }
@@ -98,7 +97,7 @@ pub(crate) fn set_mode(path: &Path, mode: u32) -> Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(path, fs::Permissions::from_mode(mode))
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
             .with_context(|| format!("cannot set permissions on {}", path.display()))?;
     }
     #[cfg(not(unix))]
@@ -112,7 +111,7 @@ pub(crate) fn set_mode(path: &Path, mode: u32) -> Result<()> {
 /// opened and synced, and the data itself is already synced.
 pub(crate) fn sync_dir(dir: &Path) {
     #[cfg(unix)]
-    if let Ok(d) = fs::File::open(dir) {
+    if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
     }
     #[cfg(not(unix))]
@@ -122,6 +121,7 @@ pub(crate) fn sync_dir(dir: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     #[test]
     fn creates_and_replaces_with_modes() {

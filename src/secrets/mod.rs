@@ -91,11 +91,12 @@ pub(crate) fn select_for_write(
             Kind::Other,
             format!("no usable OS keychain to keep the Cloudflare API token in: {why}"),
         )
-        .with_hint(
+        .with_hint(format!(
             "either re-run with --insecure-storage to keep the token in a plaintext file only \
-             you can read (mode 0600), or keep the token in the CLOUDFLARE_API_TOKEN \
+             you can read ({}), or keep the token in the CLOUDFLARE_API_TOKEN \
              environment variable: `aigate run` and the other commands read it from there",
-        )
+            crate::platform::PRIVATE_FILE
+        ))
         .into());
     }
     let path = file_path()?;
@@ -105,10 +106,11 @@ pub(crate) fn select_for_write(
         warnings,
         "{label} no usable OS keychain: {why}\n\
          {label} --insecure-storage: the Cloudflare API token will be kept in PLAINTEXT at {} \
-         (mode 0600, readable by you and by anything running as you, and by your backups).\n\
+         ({}, readable by you and by anything running as you, and by your backups).\n\
          {label} to stop that, make a keychain available and run `aigate setup` again, or keep \
          the token in CLOUDFLARE_API_TOKEN instead.",
-        path.display()
+        path.display(),
+        crate::platform::PRIVATE_FILE
     );
     Ok(Box::new(FileStore::new(path)))
 }

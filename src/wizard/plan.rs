@@ -212,9 +212,10 @@ impl Plan {
         }
         if let Some(auth) = &self.auth_change {
             lines.push(format!(
-                "OpenCode auth    {} ({}, mode 0600)",
+                "OpenCode auth    {} ({}, {})",
                 auth.path.display(),
-                auth.describe()
+                auth.describe(),
+                crate::platform::PRIVATE_FILE
             ));
         }
         lines.extend(self.clients.lines.iter().cloned());

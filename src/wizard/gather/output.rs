@@ -48,7 +48,7 @@ pub fn step(q: &mut Ask<'_>, _state: State, answers: Answers) -> anyhow::Result<
             if prompter.interactive() && prev.is_none() {
                 let items = vec![
                     "Through aigate: launch with `aigate run -- opencode` (token stays in the keychain)".to_string(),
-                    "Also in OpenCode's auth.json (mode 0600), so plain `opencode` works".to_string(),
+                    format!("Also in OpenCode's auth.json ({}), so plain `opencode` works", crate::platform::PRIVATE_FILE),
                 ];
                 match prompter.select(
                     "How should OpenCode get the token?",

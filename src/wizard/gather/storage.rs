@@ -23,7 +23,10 @@ pub fn probe(q: &mut Ask<'_>) -> anyhow::Result<Store> {
     }
     ctx.ui.warn(&format!("{err}"));
     let items = vec![
-        "Keep the token in a plaintext file only you can read (mode 0600)".to_string(),
+        format!(
+            "Keep the token in a plaintext file only you can read ({})",
+            crate::platform::PRIVATE_FILE
+        ),
         "Stop here: keep the token in CLOUDFLARE_API_TOKEN instead, or make a keychain available"
             .to_string(),
     ];
