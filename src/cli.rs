@@ -186,10 +186,10 @@ pub enum TeamCommand {
     /// Mint a Run-only token for one person and print it once, with the command they run
     Invite {
         /// Who the token is for (letters, digits, '-', '_', '.', '@')
-        #[arg(value_parser = crate::team::invite::parse_person)]
+        #[arg(value_parser = crate::domain::parse_person)]
         name: String,
         /// Expiry of the token, e.g. 30d, 12h, 4w
-        #[arg(long, value_name = "DURATION", value_parser = crate::tokens::duration::parse)]
+        #[arg(long, value_name = "DURATION", value_parser = crate::domain::lifetime::parse)]
         expires: Option<chrono::Duration>,
         #[command(flatten)]
         admin: AdminTokenArgs,
@@ -201,7 +201,7 @@ pub enum TeamCommand {
     },
     /// Delete the tokens aigate minted for one person
     Revoke {
-        #[arg(value_parser = crate::team::invite::parse_person)]
+        #[arg(value_parser = crate::domain::parse_person)]
         name: String,
         #[command(flatten)]
         admin: AdminTokenArgs,
@@ -315,10 +315,10 @@ pub struct SetupArgs {
     /// Which token to store: `minimal` mints one with only AI Gateway Run and Read (default when
     /// the given token may create tokens); `as-given` stores the token you gave
     #[arg(long, value_enum, value_name = "SCOPE")]
-    pub token_scope: Option<crate::tokens::TokenScopeArg>,
+    pub token_scope: Option<TokenScopeArg>,
 
     /// Expiry of a minted token, e.g. 90d, 12h, 4w
-    #[arg(long, value_name = "DURATION", value_parser = crate::tokens::duration::parse)]
+    #[arg(long, value_name = "DURATION", value_parser = crate::domain::lifetime::parse)]
     pub token_expires: Option<chrono::Duration>,
 }
 
@@ -528,6 +528,16 @@ pub struct RouteDeleteArgs {
     /// Do not ask; required when there is no terminal
     #[arg(long)]
     pub yes: bool,
+}
+
+/// `--token-scope`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TokenScopeArg {
+    /// Mint and store a token with only AI Gateway Run and Read on this account
+    Minimal,
+    /// Store the token you gave
+    AsGiven,
 }
 
 /// Parses the command line, or exits 2 naming the bad flag before anything happens (no

@@ -15,6 +15,7 @@
 //! [`opencode_v2`] (OpenCode 2.x, proven against stand-ins, see the README).
 
 pub mod detect;
+pub mod doctor;
 pub mod opencode_v1;
 pub mod opencode_v2;
 
@@ -206,7 +207,7 @@ pub fn run_parts(ctx: &crate::context::Context) -> RunParts {
     }
 }
 
-/// `doctor`'s contributor (see [`crate::checks::clients`]): without a profile, the installed
+/// `doctor`'s contributor (see [`doctor`]): without a profile, the installed
 /// OpenCode's own checks (version; OpenCode 2's service). With a profile they are already part
 /// of `status`'s checks, which `doctor` includes.
 pub fn doctor_checks(ctx: &crate::context::Context, profile: Option<&Profile>) -> Vec<Check> {

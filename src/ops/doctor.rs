@@ -1,5 +1,5 @@
 //! `aigate doctor`: everything `status` checks, plus the clients' checks (see
-//! [`crate::checks::clients`]). Runs without a profile too: then it says how to make one and
+//! [`crate::clients::doctor`]). Runs without a profile too: then it says how to make one and
 //! still checks the clients.
 
 use crate::checks::{self, Check, Outcome};
@@ -34,7 +34,7 @@ pub fn doctor(ctx: &Context) -> anyhow::Result<DoctorReport> {
     if profile.is_some() {
         all.extend(crate::ops::policy::spend_limit_check(ctx));
     }
-    all.extend(checks::clients::checks(ctx, profile.as_ref()));
+    all.extend(crate::clients::doctor::checks(ctx, profile.as_ref()));
     Ok(DoctorReport {
         profile: name.to_string(),
         profile_exists: profile.is_some(),
