@@ -312,6 +312,9 @@ pub struct SetupArgs {
     #[arg(long)]
     pub sandbox: bool,
 
+    /// Keep the sandbox's throwaway directory at exit (it is removed otherwise)
+    #[arg(long, requires = "sandbox")]
+    pub keep_sandbox: bool,
     /// Which token to store: `minimal` mints one with only AI Gateway Run and Read (default when
     /// the given token may create tokens); `as-given` stores the token you gave
     #[arg(long, value_enum, value_name = "SCOPE")]

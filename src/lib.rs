@@ -32,6 +32,7 @@ pub mod cli;
 pub mod clients;
 pub mod cloudflare;
 pub mod commands;
+pub mod commit;
 pub mod context;
 pub mod domain;
 pub mod emulator;

@@ -6,9 +6,8 @@ use crate::cli::RotateArgs;
 use crate::context::{Context, env_token, profile_flag, read_token_stdin};
 use crate::domain::TokenDelivery;
 use crate::exit::{Failure, Kind};
-use crate::files::Transaction;
 use crate::interrupt::{self, Critical};
-use crate::{Secret, opencode, prompt};
+use crate::{opencode, prompt};
 use anyhow::Context as _;
 use serde_json::json;
 
@@ -37,6 +36,7 @@ pub fn exec(ctx: &mut Context, args: &RotateArgs) -> anyhow::Result<i32> {
         )?
     };
 
+    crate::context::check_token_shape(&new, "the new token's source")?;
     let detector = crate::clients::start_detection(ctx);
     // 1. Verify the new token before touching anything.
     let keep = "the stored token was kept";
@@ -70,9 +70,24 @@ pub fn exec(ctx: &mut Context, args: &RotateArgs) -> anyhow::Result<i32> {
         )
         .into());
     }
-    models.map_err(|e| {
+    let models = models.map_err(|e| {
         anyhow::Error::new(e).context(format!("the new token cannot use the gateway; {keep}"))
     })?;
+    // Reading the gateway is not enough: OpenCode needs the token to run prompts (a token
+    // without Run used to replace a working one). The model list proves it when the gateway
+    // is authenticated; otherwise one minimal prompt does.
+    let authenticated = gateway.as_ref().and_then(|g| g.authentication) == Some(true);
+    if !crate::wizard::permissions::run_proven(authenticated, models.source) {
+        crate::wizard::permissions::require_run(
+            ctx,
+            &client,
+            &profile.account_id,
+            &profile.gateway_id,
+            &profile.model,
+            "the new token",
+            keep,
+        )?;
+    }
     ctx.ui.ok(&format!(
         "New token {} is valid{}",
         new.masked(),
@@ -112,33 +127,25 @@ pub fn exec(ctx: &mut Context, args: &RotateArgs) -> anyhow::Result<i32> {
         _ => None,
     };
     let _critical = Critical::enter();
-    interrupt::checkpoint()?;
-    store
-        .set(&name, &new)
-        .with_context(|| format!("could not store the new token; {keep}"))?;
-    let restore = |old: &Option<Secret>| match old {
-        Some(t) => store.set(&name, t),
-        None => store.delete(&name).map(|_| ()),
+    let store_in_client = || {
+        client
+            .store_credential(&new, &profile.account_id, &profile.gateway_id)
+            .map_err(|e| {
+                e.context(format!(
+                    "could not replace the token in {}; {keep}, and OpenCode keeps its old one",
+                    client.label()
+                ))
+            })
     };
-    if let Some(change) = &auth_change {
-        let mut txn = Transaction::new();
-        if let Err(e) = interrupt::checkpoint().and_then(|_| txn.apply(change)) {
-            let _ = txn.rollback();
-            restore(&old).context("could not put the old token back")?;
-            return Err(e.context(format!("could not update OpenCode's auth.json; {keep}")));
-        }
-        txn.commit();
-    }
-    if credential_api
-        && let Err(e) = interrupt::checkpoint()
-            .and_then(|_| client.store_credential(&new, &profile.account_id, &profile.gateway_id))
-    {
-        restore(&old).context("could not put the old token back")?;
-        return Err(e.context(format!(
-            "could not replace the token in {}; {keep}, and OpenCode keeps its old one",
-            client.label()
-        )));
-    }
+    crate::commit::commit(&crate::commit::Unit {
+        store: store.as_ref(),
+        profile: &name,
+        token: Some(&new),
+        changes: auth_change.iter().collect(),
+        last: credential_api.then_some(&store_in_client as &dyn Fn() -> anyhow::Result<()>),
+    })
+    .context("the token was not replaced")?;
+    interrupt::saved(&format!("the new token was stored in {}", store.describe()));
     ctx.ui
         .ok(&format!("Token replaced in {}", store.describe()));
     if credential_api {

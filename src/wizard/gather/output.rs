@@ -12,7 +12,7 @@ use crate::state::{Profile, State};
 use crate::wizard::plan::{BillingPlan, Plan};
 use std::path::PathBuf;
 
-pub fn step(q: &mut Ask<'_>, mut state: State, answers: Answers) -> anyhow::Result<Plan> {
+pub fn step(q: &mut Ask<'_>, _state: State, answers: Answers) -> anyhow::Result<Plan> {
     let (ctx, args, previous) = (q.ctx, q.args, q.previous);
     let prompter = &mut *q.prompter;
     let Answers {
@@ -84,10 +84,22 @@ pub fn step(q: &mut Ask<'_>, mut state: State, answers: Answers) -> anyhow::Resu
         path: &config_path,
         inputs: &inputs,
     })?;
+    // A file holding a literal secret is not backed up (the backup would keep the secret).
+    let backup_note = if config_merge.removed_secret {
+        "no backup is kept, as it would keep the secret on disk"
+    } else {
+        "a backup is kept"
+    };
     for removed in &config_merge.removed {
         ctx.ui.warn(&format!(
-            "{} will be removed from {}: it would bypass the gateway or leak the token (a backup is kept)",
+            "{} will be removed from {}: it would bypass the gateway or leak the token ({backup_note})",
             removed,
+            config_path.display()
+        ));
+    }
+    for d in &config_merge.duplicates {
+        ctx.ui.warn(&format!(
+            "{}: {d}; OpenCode uses the last one, so the earlier ones will be removed",
             config_path.display()
         ));
     }
@@ -130,10 +142,8 @@ pub fn step(q: &mut Ask<'_>, mut state: State, answers: Answers) -> anyhow::Resu
         auth_json,
         stored_token: previous.and_then(|p| p.stored_token.clone()),
     };
-    state
-        .profiles
-        .insert(ctx.profile_name().to_string(), new_profile.clone());
-    let state_change = state.plan_write(&ctx.state_path)?;
+    let state_change =
+        State::plan_upsert(&ctx.state_path, ctx.profile_name(), new_profile.clone())?;
 
     Ok(Plan {
         profile: ctx.profile_name().to_string(),
