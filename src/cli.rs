@@ -175,10 +175,10 @@ pub enum TeamCommand {
     /// Mint a Run-only token for one person and print it once, with the command they run
     Invite {
         /// Who the token is for (letters, digits, '-', '_', '.', '@')
-        #[arg(value_parser = crate::team::invite::parse_person)]
+        #[arg(value_parser = parse_person)]
         name: String,
         /// Expiry of the token, e.g. 30d, 12h, 4w
-        #[arg(long, value_name = "DURATION", value_parser = crate::tokens::duration::parse)]
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
         expires: Option<chrono::Duration>,
         #[command(flatten)]
         admin: AdminTokenArgs,
@@ -190,7 +190,7 @@ pub enum TeamCommand {
     },
     /// Delete the tokens aigate minted for one person
     Revoke {
-        #[arg(value_parser = crate::team::invite::parse_person)]
+        #[arg(value_parser = parse_person)]
         name: String,
         #[command(flatten)]
         admin: AdminTokenArgs,
@@ -304,10 +304,10 @@ pub struct SetupArgs {
     /// Which token to store: `minimal` mints one with only AI Gateway Run and Read (default when
     /// the given token may create tokens); `as-given` stores the token you gave
     #[arg(long, value_enum, value_name = "SCOPE")]
-    pub token_scope: Option<crate::tokens::TokenScopeArg>,
+    pub token_scope: Option<TokenScopeArg>,
 
     /// Expiry of a minted token, e.g. 90d, 12h, 4w
-    #[arg(long, value_name = "DURATION", value_parser = crate::tokens::duration::parse)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub token_expires: Option<chrono::Duration>,
 }
 
@@ -424,6 +424,57 @@ pub fn parse_or_exit() -> Cli {
         }
     }
     e.exit()
+}
+
+/// `--token-scope`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TokenScopeArg {
+    /// Mint and store a token with only AI Gateway Run and Read on this account
+    Minimal,
+    /// Store the token you gave
+    AsGiven,
+}
+
+/// Token lifetimes on the command line: `90d`, `12h`, `4w`, `30m` (a number and a unit).
+/// Parse `N` + `m|h|d|w` (1 minute to 10 years). Used as a clap value parser, so a bad value
+/// exits 2 naming the flag before anything happens.
+pub fn parse_duration(s: &str) -> Result<chrono::Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: i64 = num.parse().map_err(|_| {
+        format!("'{s}' is not a duration: use a number and a unit, e.g. 90d, 12h, 4w")
+    })?;
+    let d = match unit {
+        "m" => chrono::Duration::minutes(n),
+        "h" => chrono::Duration::hours(n),
+        "d" => chrono::Duration::days(n),
+        "w" => chrono::Duration::weeks(n),
+        _ => {
+            return Err(format!(
+                "'{s}' has no known unit: use m (minutes), h (hours), d (days) or w (weeks), e.g. 90d"
+            ));
+        }
+    };
+    if d < chrono::Duration::minutes(1) || d > chrono::Duration::days(3660) {
+        return Err(format!("'{s}' is out of range: between 1m and 3660d"));
+    }
+    Ok(d)
+}
+
+/// A person's name as used in token names: letters, digits, `-`, `_`, `.`, `@`; 1–64.
+pub fn parse_person(s: &str) -> Result<String, String> {
+    let ok = (1..=64).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'));
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "'{s}' is not a usable name: 1 to 64 letters, digits, '-', '_', '.', '@'"
+        ))
+    }
 }
 
 #[cfg(test)]

@@ -23,19 +23,7 @@ pub fn target(ctx: &Context) -> anyhow::Result<(String, String)> {
     Ok((p.account_id, p.gateway_id))
 }
 
-/// A person's name as used in token names: letters, digits, `-`, `_`, `.`, `@`; 1–64.
-pub fn parse_person(s: &str) -> Result<String, String> {
-    let ok = (1..=64).contains(&s.len())
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'));
-    if ok {
-        Ok(s.to_string())
-    } else {
-        Err(format!(
-            "'{s}' is not a usable name: 1 to 64 letters, digits, '-', '_', '.', '@'"
-        ))
-    }
-}
+pub use crate::cli::parse_person;
 
 /// The invite: the token is in this report (and so on stdout) exactly once, by design.
 #[derive(Serialize)]

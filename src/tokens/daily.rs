@@ -11,15 +11,7 @@ use crate::exit::{Failure, Kind};
 use crate::secrets::SecretStore;
 use crate::state::{StoredToken, StoredTokenKind};
 
-/// `--token-scope`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum TokenScopeArg {
-    /// Mint and store a token with only AI Gateway Run and Read on this account
-    Minimal,
-    /// Store the token you gave
-    AsGiven,
-}
+pub use crate::cli::TokenScopeArg;
 
 /// What setup was asked for (`--token-scope`, `--token-expires`).
 #[derive(Debug, Clone, Default)]
