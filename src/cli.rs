@@ -91,6 +91,11 @@ pub struct GlobalArgs {
     /// AI Gateway data-plane base URL ({base}/{account}/{gateway}/...)
     #[arg(long, global = true, env = "AIGATE_GATEWAY_URL", default_value = DEFAULT_GATEWAY_URL, value_name = "URL", help_heading = ENDPOINTS)]
     pub gateway_url: String,
+
+    /// Treat the installed OpenCode as major version 1 or 2 instead of running `opencode --version`
+    #[arg(long, global = true, env = "AIGATE_OPENCODE_VERSION", value_name = "1|2",
+          value_parser = clap::value_parser!(u8).range(1..=2))]
+    pub opencode_version: Option<u8>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -119,6 +124,12 @@ pub enum Command {
     /// Serve the Cloudflare emulator on 127.0.0.1 (for development and tests)
     #[command(hide = true)]
     Emulator(EmulatorArgs),
+    /// Summarise the gateway's traffic: requests, errors, cache, tokens, cost, latency
+    Usage(UsageArgs),
+    /// Show the gateway's settings, or change them with `gateway set`
+    Gateway(GatewayArgs),
+    /// Create, list and delete dynamic routes (a model with fallbacks)
+    Route(RouteArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions(CompletionsArgs),
@@ -175,10 +186,10 @@ pub enum TeamCommand {
     /// Mint a Run-only token for one person and print it once, with the command they run
     Invite {
         /// Who the token is for (letters, digits, '-', '_', '.', '@')
-        #[arg(value_parser = parse_person)]
+        #[arg(value_parser = crate::domain::parse_person)]
         name: String,
         /// Expiry of the token, e.g. 30d, 12h, 4w
-        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        #[arg(long, value_name = "DURATION", value_parser = crate::domain::lifetime::parse)]
         expires: Option<chrono::Duration>,
         #[command(flatten)]
         admin: AdminTokenArgs,
@@ -190,7 +201,7 @@ pub enum TeamCommand {
     },
     /// Delete the tokens aigate minted for one person
     Revoke {
-        #[arg(value_parser = parse_person)]
+        #[arg(value_parser = crate::domain::parse_person)]
         name: String,
         #[command(flatten)]
         admin: AdminTokenArgs,
@@ -301,13 +312,16 @@ pub struct SetupArgs {
     #[arg(long)]
     pub sandbox: bool,
 
+    /// Keep the sandbox's throwaway directory at exit (it is removed otherwise)
+    #[arg(long, requires = "sandbox")]
+    pub keep_sandbox: bool,
     /// Which token to store: `minimal` mints one with only AI Gateway Run and Read (default when
     /// the given token may create tokens); `as-given` stores the token you gave
     #[arg(long, value_enum, value_name = "SCOPE")]
     pub token_scope: Option<TokenScopeArg>,
 
     /// Expiry of a minted token, e.g. 90d, 12h, 4w
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = crate::domain::lifetime::parse)]
     pub token_expires: Option<chrono::Duration>,
 }
 
@@ -347,6 +361,21 @@ pub struct TestArgs {
     /// The prompt to send
     #[arg(long, value_name = "TEXT")]
     pub prompt: Option<String>,
+
+    /// Test the route of this client instead of the installed OpenCode's
+    #[arg(long, value_enum, value_name = "CLIENT")]
+    pub client: Option<TestClientArg>,
+}
+
+/// The clients whose request route `aigate test --client` can take on purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TestClientArg {
+    /// OpenCode 1.x: Responses for openai/, Messages for anthropic/, the REST route otherwise
+    #[value(name = "opencode-v1")]
+    OpencodeV1,
+    /// OpenCode 2.x: the Universal endpoint, one compat chat/completions step for every model
+    #[value(name = "opencode-v2")]
+    OpencodeV2,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -391,6 +420,129 @@ pub struct EmulatorArgs {
     pub ca_out: Option<PathBuf>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UsageBy {
+    Model,
+    Provider,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UsageArgs {
+    /// How far back to look: 30m, 24h, 7d...
+    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = crate::limits::parse_span)]
+    pub since: crate::limits::Span,
+
+    /// One row per model or per provider
+    #[arg(long, value_enum, default_value = "model")]
+    pub by: UsageBy,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GatewayArgs {
+    #[command(subcommand)]
+    pub action: Option<GatewayAction>,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum GatewayAction {
+    /// Change settings: shows the change, asks (or --yes), one PUT keeping everything else
+    Set(GatewaySetArgs),
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct GatewaySetArgs {
+    /// Do not ask; required when there is no terminal
+    #[arg(long)]
+    pub yes: bool,
+
+    /// At most N requests per SECONDS
+    #[arg(long, value_name = "N/SECONDS", value_parser = crate::limits::parse_rate_limit, conflicts_with = "no_rate_limit")]
+    pub rate_limit: Option<crate::limits::RateLimit>,
+
+    /// Turn the rate limit off
+    #[arg(long)]
+    pub no_rate_limit: bool,
+
+    /// Cache responses for SECONDS (0 turns caching off)
+    #[arg(long, value_name = "SECONDS")]
+    pub cache_ttl: Option<u64>,
+
+    /// Retry failed requests up to N times (0 to 5)
+    #[arg(long, value_name = "N", value_parser = crate::limits::parse_retries)]
+    pub retries: Option<u8>,
+
+    /// Zero data retention at providers that support it
+    #[arg(long, value_name = "on|off", value_parser = crate::limits::parse_on_off)]
+    pub zdr: Option<bool>,
+
+    /// Keep request logs
+    #[arg(long, value_name = "on|off", value_parser = crate::limits::parse_on_off)]
+    pub collect_logs: Option<bool>,
+
+    /// Refuse traffic once AMOUNT US dollars are spent within WINDOW (e.g. 5/1d, 50/30d)
+    #[arg(long, value_name = "AMOUNT/WINDOW", value_parser = crate::limits::parse_spend_limit, conflicts_with = "no_spend_limit")]
+    pub spend_limit: Option<crate::limits::SpendLimit>,
+
+    /// Turn spend limits off (rules are kept, disabled)
+    #[arg(long)]
+    pub no_spend_limit: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RouteArgs {
+    #[command(subcommand)]
+    pub action: RouteAction,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum RouteAction {
+    /// A route that sends to --model and falls back in order on failure
+    Create(RouteCreateArgs),
+    /// The gateway's dynamic routes
+    List,
+    /// Delete a route by name
+    Delete(RouteDeleteArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RouteCreateArgs {
+    /// The route's name (clients call it as dynamic/NAME)
+    #[arg(value_parser = crate::limits::parse_route_name)]
+    pub name: String,
+
+    /// The model tried first
+    #[arg(long, value_name = "PROVIDER/MODEL", value_parser = crate::limits::parse_model)]
+    pub model: String,
+
+    /// A model tried when the previous one fails (repeatable, in order)
+    #[arg(long = "fallback", value_name = "PROVIDER/MODEL", value_parser = crate::limits::parse_model, required = true)]
+    pub fallbacks: Vec<String>,
+
+    /// Do not ask; required when there is no terminal
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RouteDeleteArgs {
+    #[arg(value_parser = crate::limits::parse_route_name)]
+    pub name: String,
+
+    /// Do not ask; required when there is no terminal
+    #[arg(long)]
+    pub yes: bool,
+}
+
+/// `--token-scope`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TokenScopeArg {
+    /// Mint and store a token with only AI Gateway Run and Read on this account
+    Minimal,
+    /// Store the token you gave
+    AsGiven,
+}
+
 /// Parses the command line, or exits 2 naming the bad flag before anything happens (no
 /// request, no file). Under `--json` a usage error is also the one JSON error document on
 /// stdout (`{"error": {"kind": "usage", ...}}`); `--help` and `--version` print as usual.
@@ -424,57 +576,6 @@ pub fn parse_or_exit() -> Cli {
         }
     }
     e.exit()
-}
-
-/// `--token-scope`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum TokenScopeArg {
-    /// Mint and store a token with only AI Gateway Run and Read on this account
-    Minimal,
-    /// Store the token you gave
-    AsGiven,
-}
-
-/// Token lifetimes on the command line: `90d`, `12h`, `4w`, `30m` (a number and a unit).
-/// Parse `N` + `m|h|d|w` (1 minute to 10 years). Used as a clap value parser, so a bad value
-/// exits 2 naming the flag before anything happens.
-pub fn parse_duration(s: &str) -> Result<chrono::Duration, String> {
-    let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: i64 = num.parse().map_err(|_| {
-        format!("'{s}' is not a duration: use a number and a unit, e.g. 90d, 12h, 4w")
-    })?;
-    let d = match unit {
-        "m" => chrono::Duration::minutes(n),
-        "h" => chrono::Duration::hours(n),
-        "d" => chrono::Duration::days(n),
-        "w" => chrono::Duration::weeks(n),
-        _ => {
-            return Err(format!(
-                "'{s}' has no known unit: use m (minutes), h (hours), d (days) or w (weeks), e.g. 90d"
-            ));
-        }
-    };
-    if d < chrono::Duration::minutes(1) || d > chrono::Duration::days(3660) {
-        return Err(format!("'{s}' is out of range: between 1m and 3660d"));
-    }
-    Ok(d)
-}
-
-/// A person's name as used in token names: letters, digits, `-`, `_`, `.`, `@`; 1–64.
-pub fn parse_person(s: &str) -> Result<String, String> {
-    let ok = (1..=64).contains(&s.len())
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'));
-    if ok {
-        Ok(s.to_string())
-    } else {
-        Err(format!(
-            "'{s}' is not a usable name: 1 to 64 letters, digits, '-', '_', '.', '@'"
-        ))
-    }
 }
 
 #[cfg(test)]

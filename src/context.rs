@@ -29,10 +29,21 @@ pub struct Context {
     pool: std::sync::OnceLock<Client>,
 }
 
-/// The embedded emulator and the throwaway directory a `--sandbox` run writes into.
+/// The embedded emulator and the throwaway directory a `--sandbox` run writes into. The
+/// directory is removed when the run ends (also on Ctrl-C), unless it is to be kept.
 pub struct Sandbox {
     pub emulator: Emulator,
     pub dir: PathBuf,
+    pub keep: bool,
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+        interrupt::forget_on_exit(&self.dir);
+    }
 }
 
 impl Context {
@@ -84,7 +95,12 @@ impl Context {
                 cwd: dir.clone(),
             };
             state_path = dir.join("config").join("aigate").join(state::FILE_NAME);
-            Some(Sandbox { emulator, dir })
+            interrupt::remove_on_exit(&dir);
+            Some(Sandbox {
+                emulator,
+                dir,
+                keep: false,
+            })
         } else {
             None
         };
@@ -99,6 +115,16 @@ impl Context {
             sandbox,
             pool: std::sync::OnceLock::new(),
         })
+    }
+
+    /// `--keep-sandbox`: leave the sandbox's directory in place at exit.
+    pub fn keep_sandbox(&mut self, keep: bool) {
+        if let Some(s) = self.sandbox.as_mut() {
+            s.keep = keep;
+            if keep {
+                interrupt::forget_on_exit(&s.dir);
+            }
+        }
     }
 
     /// Codex's config directory: `CODEX_HOME`, else `~/.codex` (inside the sandbox's home
@@ -254,6 +280,23 @@ pub fn read_token_stdin() -> anyhow::Result<Secret> {
         );
     }
     Ok(Secret::new(token.to_string()))
+}
+
+/// Refuses, locally and before any request, what cannot be a Cloudflare API token (from any
+/// source: stdin, `CLOUDFLARE_API_TOKEN`, a prompt): see [`crate::domain::token_problem`].
+/// Never quotes the value.
+pub fn check_token_shape(token: &Secret, from: &str) -> anyhow::Result<()> {
+    match crate::domain::token_problem(token.expose()) {
+        None => Ok(()),
+        Some(p) => Err(Failure::usage(format!(
+            "the value from {from} is not a Cloudflare API token: {p}"
+        ))
+        .with_hint(
+            "copy the token again from https://dash.cloudflare.com/profile/api-tokens (only the \
+             token itself, on one line)",
+        )
+        .into()),
+    }
 }
 
 /// The sandbox keeps its demo token in a throwaway file, and says so.

@@ -4,10 +4,11 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+pub mod lifetime;
 mod values;
 pub use values::{
     AccountId, BYOK_PROVIDERS, ByokKeySpec, GatewayId, MAX_TOKEN_LEN, ModelId, ProfileName,
-    token_problem,
+    parse_person, token_problem,
 };
 
 /// How the gateway pays the model providers.

@@ -108,3 +108,11 @@ pub fn var(name: &str) -> Option<String> {
 pub fn xdg_config_home() -> Option<PathBuf> {
     std::env::var_os("XDG_CONFIG_HOME").map(PathBuf::from)
 }
+
+/// `XDG_STATE_HOME`, where OpenCode 2 keeps its service discovery file (see
+/// [`crate::opencode::v2::state_dir`]); empty counts as unset.
+pub fn xdg_state_home() -> Option<PathBuf> {
+    std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}

@@ -19,6 +19,9 @@
 //! - [`files`]: atomic writes, backups and undo for every file aigate changes.
 //! - [`prompt`]: the prompter (dialoguer on a terminal, refusal when non-interactive).
 //! - [`state`]: aigate's own non-secret profile state.
+//! - [`usage`]: `aigate usage`: analytics and logs summarised into a typed report.
+//! - [`ops`]: `gateway` settings and dynamic `route` operations.
+//! - [`limits`]: flag values of the control-plane commands (durations, limits).
 //! - [`tokens`]: least privilege: the Run-only tokens aigate mints, stores, rolls and revokes.
 //! - [`team`]: `aigate.toml` (a team's shared setup answers) and `team init/invite/list/revoke`.
 //! - [`ui`]: human output on stderr, `--json` on stdout, spinners.
@@ -29,6 +32,7 @@ pub mod cli;
 pub mod clients;
 pub mod cloudflare;
 pub mod commands;
+pub mod commit;
 pub mod context;
 pub mod domain;
 pub mod emulator;
@@ -37,6 +41,7 @@ pub mod error;
 pub mod exit;
 pub mod files;
 pub mod interrupt;
+pub mod limits;
 pub mod opencode;
 pub mod ops;
 pub mod paths;
@@ -48,6 +53,7 @@ pub mod state;
 pub mod team;
 pub mod tokens;
 pub mod ui;
+pub mod usage;
 pub mod wizard;
 
 pub use secret::Secret;

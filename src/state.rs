@@ -79,12 +79,7 @@ pub fn default_path() -> anyhow::Result<PathBuf> {
 impl State {
     pub fn load(path: &Path) -> anyhow::Result<State> {
         match std::fs::read(path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).with_context(|| {
-                format!(
-                    "{} is not valid aigate state; fix or remove it",
-                    path.display()
-                )
-            }),
+            Ok(bytes) => State::parse(path, &bytes),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State::default()),
             Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
         }
@@ -114,6 +109,60 @@ impl State {
             mode: Some(0o644),
             backup: false,
             sensitive: false,
+            rebase: None,
+        })
+    }
+
+    /// The change that sets profile `name` to `profile` in the file at `path`, keeping every
+    /// other profile. If another run changed the file before this one applies, the profile is
+    /// set into the file's current contents (so two setups at once both keep their profile).
+    pub fn plan_upsert(path: &Path, name: &str, profile: Profile) -> anyhow::Result<FileChange> {
+        let mut change = State::load(path)?
+            .with_profile(name, profile.clone())
+            .plan_write(path)?;
+        let (shown, name) = (path.to_path_buf(), name.to_string());
+        change.rebase = Some(std::sync::Arc::new(move |current: Option<&[u8]>| {
+            let state = match current {
+                Some(b) => State::parse(&shown, b)?,
+                None => State::default(),
+            };
+            Ok(Some(state.with_profile(&name, profile.clone()).to_bytes()))
+        }));
+        Ok(change)
+    }
+
+    /// The change that removes profile `name` (a no-op when it is not there), keeping every
+    /// other profile, also one another run adds meanwhile.
+    pub fn plan_remove(path: &Path, name: &str) -> anyhow::Result<FileChange> {
+        let mut state = State::load(path)?;
+        state.profiles.remove(name);
+        let mut change = state.plan_write(path)?;
+        if change.before.is_none() {
+            change.after = None;
+        }
+        let (shown, name) = (path.to_path_buf(), name.to_string());
+        change.rebase = Some(std::sync::Arc::new(move |current: Option<&[u8]>| {
+            let Some(b) = current else { return Ok(None) };
+            let mut state = State::parse(&shown, b)?;
+            if state.profiles.remove(&name).is_none() {
+                return Ok(Some(b.to_vec()));
+            }
+            Ok(Some(state.to_bytes()))
+        }));
+        Ok(change)
+    }
+
+    fn with_profile(mut self, name: &str, profile: Profile) -> State {
+        self.profiles.insert(name.to_string(), profile);
+        self
+    }
+
+    fn parse(path: &Path, bytes: &[u8]) -> anyhow::Result<State> {
+        serde_json::from_slice(bytes).with_context(|| {
+            format!(
+                "{} is not valid aigate state; fix or remove it",
+                path.display()
+            )
         })
     }
 }

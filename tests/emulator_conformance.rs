@@ -489,7 +489,258 @@ const CASES: &[Case] = &[
     ),
     // A read-only token can read.
     api("aig-config-list-gateway", "GET", GWS, READ_ONLY, 200),
+    // --- Control plane: logs in detail, dynamic routes (branch `control`). ---
+    api("aig-config-create-gateway", "POST", GWS, TOK, 200).body(GW_BODY),
+    api("", "POST", "/{acct}/{gw}/compat/chat/completions", TOK, 200)
+        .gateway()
+        .body(r#"{"model": "openai/gpt-5-mini", "messages": [{"role": "user", "content": "hi"}]}"#),
+    api("aig-config-list-gateway-logs", "GET", LOGS_OK, TOK, 200)
+        .expect(Expect::Len("/result", 1))
+        .capture("lid", "/result/0/id"),
+    api("aig-config-list-gateway-logs", "GET", LOGS_NONE, TOK, 200)
+        .expect(Expect::Eq("/result_info/total_count", "0")),
+    api("aig-config-list-gateway-logs", "GET", LOGS_BAD, TOK, 400),
+    api("aig-config-get-gateway-log-detail", "GET", LOG, TOK, 200)
+        .expect(Expect::Eq("/result/model", r#""gpt-5-mini""#)),
+    api(
+        "aig-config-get-gateway-log-detail",
+        "GET",
+        LOG_NOPE,
+        TOK,
+        404,
+    ),
+    api("aig-config-patch-gateway-log", "PATCH", LOG, TOK, 200)
+        .body(r#"{"feedback": 1, "score": 90, "metadata": {"team": "a"}}"#),
+    api("aig-config-patch-gateway-log", "PATCH", LOG_NOPE, TOK, 404).body(r#"{"feedback": 1}"#),
+    api(
+        "aig-config-get-gateway-log-request",
+        "GET",
+        "/accounts/{acct}/ai-gateway/gateways/{gw}/logs/{lid}/request",
+        TOK,
+        200,
+    )
+    .expect(Expect::Eq("/model", r#""openai/gpt-5-mini""#)),
+    api(
+        "aig-config-get-gateway-log-request",
+        "GET",
+        "/accounts/{acct}/ai-gateway/gateways/{gw}/logs/nope/request",
+        TOK,
+        404,
+    ),
+    api(
+        "aig-config-get-gateway-log-response",
+        "GET",
+        "/accounts/{acct}/ai-gateway/gateways/{gw}/logs/{lid}/response",
+        TOK,
+        200,
+    ),
+    api(
+        "aig-config-get-gateway-log-response",
+        "GET",
+        "/accounts/{acct}/ai-gateway/gateways/{gw}/logs/nope/response",
+        TOK,
+        404,
+    ),
+    api(
+        "aig-config-post-gateway-dynamic-route",
+        "POST",
+        ROUTES,
+        TOK,
+        200,
+    )
+    .body(ROUTE_BODY)
+    .capture("rid", "/result/id")
+    .expect(Expect::Eq("/result/version/active", r#""true""#)),
+    api(
+        "aig-config-post-gateway-dynamic-route",
+        "POST",
+        ROUTES,
+        TOK,
+        400,
+    )
+    .body(r#"{"name": "broken", "elements": [{"id": "s", "type": "start", "outputs": {}}]}"#),
+    api(
+        "aig-config-list-gateway-dynamic-routes",
+        "GET",
+        ROUTES,
+        TOK,
+        200,
+    )
+    .expect(Expect::Len("/data/routes", 1)),
+    api(
+        "aig-config-list-gateway-dynamic-routes",
+        "GET",
+        "/accounts/{acct}/ai-gateway/gateways/missing/routes",
+        TOK,
+        400,
+    ),
+    api(
+        "aig-config-get-gateway-dynamic-route",
+        "GET",
+        ROUTE,
+        TOK,
+        200,
+    ),
+    api(
+        "aig-config-get-gateway-dynamic-route",
+        "GET",
+        ROUTE_NOPE,
+        TOK,
+        400,
+    ),
+    api(
+        "aig-config-update-gateway-dynamic-route",
+        "PATCH",
+        ROUTE,
+        TOK,
+        200,
+    )
+    .body(r#"{"name": "renamed"}"#)
+    .expect(Expect::Eq("/route/name", r#""renamed""#)),
+    api(
+        "aig-config-update-gateway-dynamic-route",
+        "PATCH",
+        ROUTE,
+        TOK,
+        400,
+    )
+    .body("{}"),
+    api(
+        "aig-config-post-gateway-dynamic-route-version",
+        "POST",
+        VERSIONS,
+        TOK,
+        200,
+    )
+    .body(ELEMENTS_BODY),
+    api(
+        "aig-config-post-gateway-dynamic-route-version",
+        "POST",
+        VERSIONS,
+        TOK,
+        400,
+    )
+    .body(r#"{"elements": "none"}"#),
+    api(
+        "aig-config-list-gateway-dynamic-route-versions",
+        "GET",
+        VERSIONS,
+        TOK,
+        200,
+    )
+    .expect(Expect::Len("/data/versions", 2))
+    .capture("vid", "/data/versions/0/version_id"),
+    api(
+        "aig-config-list-gateway-dynamic-route-versions",
+        "GET",
+        "/accounts/{acct}/ai-gateway/gateways/{gw}/routes/nope/versions",
+        TOK,
+        400,
+    ),
+    api(
+        "aig-config-get-gateway-dynamic-route-version",
+        "GET",
+        "/accounts/{acct}/ai-gateway/gateways/{gw}/routes/{rid}/versions/{vid}",
+        TOK,
+        200,
+    )
+    .expect(Expect::Eq("/result/active", r#""false""#)),
+    api(
+        "aig-config-get-gateway-dynamic-route-version",
+        "GET",
+        "/accounts/{acct}/ai-gateway/gateways/{gw}/routes/{rid}/versions/nope",
+        TOK,
+        400,
+    ),
+    api(
+        "aig-config-post-gateway-dynamic-route-deployment",
+        "POST",
+        DEPLOYMENTS,
+        TOK,
+        200,
+    )
+    .body(r#"{"version_id": "{vid}"}"#),
+    api(
+        "aig-config-post-gateway-dynamic-route-deployment",
+        "POST",
+        DEPLOYMENTS,
+        TOK,
+        400,
+    )
+    .body(r#"{"version_id": "nope"}"#),
+    api(
+        "aig-config-list-gateway-dynamic-route-deployments",
+        "GET",
+        DEPLOYMENTS,
+        TOK,
+        200,
+    )
+    .expect(Expect::Len("/data/deployments", 2)),
+    api(
+        "aig-config-list-gateway-dynamic-route-deployments",
+        "GET",
+        "/accounts/{acct}/ai-gateway/gateways/{gw}/routes/nope/deployments",
+        TOK,
+        400,
+    ),
+    api("", "POST", "/{acct}/{gw}/compat/chat/completions", TOK, 200)
+        .gateway()
+        .body(r#"{"model": "dynamic/renamed", "messages": [{"role": "user", "content": "hi"}]}"#),
+    api(
+        "aig-config-delete-gateway-logs",
+        "DELETE",
+        LOGS_OK,
+        TOK,
+        200,
+    ),
+    api(
+        "aig-config-delete-gateway-logs",
+        "DELETE",
+        "/accounts/{acct}/ai-gateway/gateways/{gw}/logs?limit=0",
+        TOK,
+        400,
+    ),
+    api(
+        "aig-config-delete-gateway-dynamic-route",
+        "DELETE",
+        ROUTE,
+        TOK,
+        200,
+    ),
+    api(
+        "aig-config-delete-gateway-dynamic-route",
+        "DELETE",
+        ROUTE,
+        TOK,
+        400,
+    ),
 ];
+
+const LOGS_OK: &str = r#"/accounts/{acct}/ai-gateway/gateways/{gw}/logs?filters=[{"key":"success","operator":"eq","value":[true]}]"#;
+const LOGS_NONE: &str = r#"/accounts/{acct}/ai-gateway/gateways/{gw}/logs?filters=[{"key":"cached","operator":"eq","value":[true]}]"#;
+const LOGS_BAD: &str = r#"/accounts/{acct}/ai-gateway/gateways/{gw}/logs?filters=[{"key":"colour","operator":"eq","value":[1]}]"#;
+const LOG: &str = "/accounts/{acct}/ai-gateway/gateways/{gw}/logs/{lid}";
+const LOG_NOPE: &str = "/accounts/{acct}/ai-gateway/gateways/{gw}/logs/nope";
+const ROUTES: &str = "/accounts/{acct}/ai-gateway/gateways/{gw}/routes";
+const ROUTE: &str = "/accounts/{acct}/ai-gateway/gateways/{gw}/routes/{rid}";
+const ROUTE_NOPE: &str = "/accounts/{acct}/ai-gateway/gateways/{gw}/routes/nope";
+const VERSIONS: &str = "/accounts/{acct}/ai-gateway/gateways/{gw}/routes/{rid}/versions";
+const DEPLOYMENTS: &str = "/accounts/{acct}/ai-gateway/gateways/{gw}/routes/{rid}/deployments";
+const ELEMENTS_BODY: &str = r#"{"elements": [
+    {"id": "start", "type": "start", "outputs": {"next": {"elementId": "m1"}}},
+    {"id": "m1", "type": "model", "outputs": {"success": {"elementId": "end"},
+        "fallback": {"elementId": "m2"}},
+     "properties": {"provider": "openai", "model": "gpt-5-mini", "timeout": 60000, "retries": 0}},
+    {"id": "m2", "type": "model", "outputs": {"success": {"elementId": "end"},
+        "fallback": {"elementId": "end"}},
+     "properties": {"provider": "anthropic", "model": "claude-haiku-4.5", "timeout": 60000, "retries": 0}},
+    {"id": "end", "type": "end", "outputs": {}}]}"#;
+const ROUTE_BODY: &str = r#"{"name": "fallbacks", "elements": [
+    {"id": "start", "type": "start", "outputs": {"next": {"elementId": "m1"}}},
+    {"id": "m1", "type": "model", "outputs": {"success": {"elementId": "end"},
+        "fallback": {"elementId": "end"}},
+     "properties": {"provider": "openai", "model": "gpt-5-mini", "timeout": 60000, "retries": 0}},
+    {"id": "end", "type": "end", "outputs": {}}]}"#;
 
 /// Every operation the client performs (`aigate::cloudflare::ops::*`) and the contract
 /// operations it sends. Data-plane calls are outside the v4 contract (empty list).
@@ -514,6 +765,27 @@ const CALLED: &[(&str, &[&str])] = &[
     ("LIST_LOGS", &["aig-config-list-gateway-logs"]),
     ("LIST_MODELS", &[]),
     ("CHAT", &[]),
+    (
+        "LIST_ROUTES",
+        &[
+            "aig-config-list-gateway-dynamic-routes",
+            "aig-config-list-gateway-dynamic-route-versions",
+            "aig-config-list-gateway-dynamic-route-deployments",
+        ],
+    ),
+    ("CREATE_ROUTE", &["aig-config-post-gateway-dynamic-route"]),
+    ("DELETE_ROUTE", &["aig-config-delete-gateway-dynamic-route"]),
+    (
+        "CREATE_ROUTE_VERSION",
+        &["aig-config-post-gateway-dynamic-route-version"],
+    ),
+    (
+        "DEPLOY_ROUTE",
+        &["aig-config-post-gateway-dynamic-route-deployment"],
+    ),
+    // GraphQL Analytics (`POST /graphql`): outside the REST contract.
+    ("ANALYTICS", &[]),
+    ("LOG_RESPONSE", &["aig-config-get-gateway-log-response"]),
 ];
 
 fn called_ops() -> BTreeSet<&'static str> {
@@ -734,12 +1006,63 @@ async fn the_client_sends_exactly_the_mapped_operations() {
         .unwrap();
     client.credit_balance(acct).await.unwrap();
     client.list_logs(acct, "tour-gw", 10).await.unwrap();
+    // Control plane (branch `control`): routes, logs in detail, settings, analytics.
+    {
+        use aigate::cloudflare::routes::fallback_graph;
+        let models = vec![
+            "openai/gpt-5-mini".to_string(),
+            "anthropic/claude-haiku-4.5".into(),
+        ];
+        let graph = fallback_graph(&models);
+        let r = client
+            .create_route(acct, "tour-gw", "tour", &graph)
+            .await
+            .unwrap();
+        let v = client
+            .create_route_version(acct, "tour-gw", &r.id, &graph)
+            .await
+            .unwrap();
+        client
+            .deploy_route_version(acct, "tour-gw", &r.id, &v)
+            .await
+            .unwrap();
+        client.list_routes(acct, "tour-gw").await.unwrap();
+        client.delete_route(acct, "tour-gw", &r.id).await.unwrap();
+        let s = client.gateway_settings(acct, "tour-gw").await.unwrap();
+        client
+            .put_gateway_settings(acct, "tour-gw", &s)
+            .await
+            .unwrap();
+        let since = chrono::Utc::now() - chrono::Duration::hours(1);
+        client
+            .logs_since(acct, "tour-gw", since, true, false, 5)
+            .await
+            .unwrap();
+        emu.seed_history(
+            acct,
+            "tour-gw",
+            aigate::emulator::HistoryEntry::generate(
+                3,
+                chrono::Utc::now(),
+                chrono::Duration::minutes(5),
+            ),
+        );
+        let id = emu.logs(acct, "tour-gw")[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        client.log_response(acct, "tour-gw", &id).await.unwrap();
+        client.analytics_settings(acct).await.unwrap();
+    }
 
     let mut sent = BTreeSet::new();
     for r in emu.requests() {
         let Some(rest) = r.path.strip_prefix("/client/v4") else {
             continue;
         };
+        if rest == "/graphql" {
+            continue; // GraphQL Analytics: outside the REST contract (ANALYTICS maps to none).
+        }
         let path = rest.split('?').next().unwrap();
         let id = c
             .operation_for(&r.method, path)

@@ -3,7 +3,7 @@
 //! round, a request or a connection fails here. (The flows are those of the benchmark,
 //! `benches/setup_rounds.rs`; wall times are measured there, not asserted here.)
 //!
-//! Every request is delayed by 150 ms in the emulator, so requests sent together (one round)
+//! Every request is delayed by 250 ms in the emulator, so requests sent together (one round)
 //! and requests sent after an answer (the next round) are told apart by when they arrived.
 
 #[path = "../benches/support/flows.rs"]
@@ -13,7 +13,7 @@ use flows::{Flow, Measured, measure};
 use std::path::Path;
 use std::time::Duration;
 
-const LATENCY: Duration = Duration::from_millis(150);
+const LATENCY: Duration = Duration::from_millis(250);
 
 fn run(flow: Flow) -> Measured {
     let m = measure(Path::new(env!("CARGO_BIN_EXE_aigate")), flow, LATENCY);
@@ -56,7 +56,7 @@ const MODELS: &str = "GET gateway:existing-gw/compat/models";
 const CHAT: &str = "POST gateway:existing-gw";
 
 #[test]
-fn create_with_unified_billing_is_three_rounds_and_never_gets_twice() {
+fn create_with_unified_billing_is_four_rounds_and_never_gets_twice() {
     let m = run(Flow::CreateUnified);
     assert_plan(
         &m,
@@ -64,6 +64,9 @@ fn create_with_unified_billing_is_three_rounds_and_never_gets_twice() {
             // --account-id, first run: the account list only for the account's name.
             &[VERIFY, ACCOUNTS, "GET gateways/new-gw", BALANCE],
             &["POST gateways"],
+            // AI Gateway Run on the new gateway, proven (one minimal prompt) before anything
+            // local is written (issue 10).
+            &["POST gateway:new-gw"],
             // The new gateway's catalog is read beside the test prompt.
             &["GET gateway:new-gw/compat/models", "POST gateway:new-gw"],
         ],

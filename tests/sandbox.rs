@@ -20,7 +20,7 @@ fn sandbox_runs_every_step_without_flags_and_touches_nothing_else() {
             "DBUS_SESSION_BUS_ADDRESS",
             "unix:path=/nonexistent/aigate-sandbox-test",
         )
-        .args(["setup", "--sandbox", "--json"])
+        .args(["setup", "--sandbox", "--keep-sandbox", "--json"])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -86,5 +86,8 @@ fn sandbox_byok_keys_without_a_billing_flag_mean_byok() {
     assert_eq!(j["billing"], "byok");
     assert_eq!(j["byok_providers"], serde_json::json!(["openai"]));
     assert!(!stderr.contains("sk-sandbox-openai-key"));
-    std::fs::remove_dir_all(j["sandbox_dir"].as_str().unwrap()).unwrap();
+    assert!(
+        !std::path::Path::new(j["sandbox_dir"].as_str().unwrap()).exists(),
+        "the sandbox directory is removed at exit"
+    );
 }

@@ -52,7 +52,11 @@ impl Flow {
     /// The dependency floor in rounds: reads | writes that need them | the test prompt.
     pub fn floor(self) -> u32 {
         match self {
-            Flow::CreateUnified | Flow::ExistingByokTwoKeys => 3,
+            // A new gateway: reads, create, the AI Gateway Run check (issue 10: before anything
+            // local is written; an existing authenticated gateway proves Run with its model
+            // list), then catalog + test prompt.
+            Flow::CreateUnified => 4,
+            Flow::ExistingByokTwoKeys => 3,
             Flow::ExistingUnified | Flow::RerunNothingChanged | Flow::ThousandGatewaysById => 2,
             Flow::Rotate => 1,
         }
@@ -71,20 +75,24 @@ pub struct Measured {
 }
 
 impl Measured {
-    /// wall / latency.
+    /// wall / latency (0 without latency).
     pub fn rounds(&self) -> f64 {
+        if self.latency.is_zero() {
+            return 0.0;
+        }
         self.wall.as_secs_f64() / self.latency.as_secs_f64()
     }
 
-    /// The requests grouped into rounds: a request starts a new round when it was sent half a
-    /// latency or more after the first request of the current round.
+    /// The requests grouped into rounds: a request starts a new round when it arrived 0.9 of a
+    /// latency or more after the first request of the current round (a request that needed an
+    /// answer of that round cannot arrive before a whole latency has passed).
     pub fn rounds_in_log(&self) -> Vec<Vec<String>> {
         let mut reqs: Vec<&RecordedRequest> = self.requests.iter().collect();
         reqs.sort_by_key(|r| r.at);
         let mut rounds: Vec<Vec<String>> = vec![];
         let mut start: Option<Instant> = None;
         for r in reqs {
-            if start.is_none_or(|s| r.at.duration_since(s) >= self.latency / 2) {
+            if start.is_none_or(|s| r.at.duration_since(s) >= self.latency.mul_f64(0.9)) {
                 start = Some(r.at);
                 rounds.push(vec![]);
             }
@@ -267,7 +275,7 @@ pub fn measure(bin: &Path, flow: Flow, latency: Duration) -> Measured {
         }
     };
     b.emu.clear_requests();
-    b.emu.set_latency(Some(latency));
+    b.emu.set_latency((!latency.is_zero()).then_some(latency));
     let before = b.emu.connections();
     let (code, stderr, wall) = b.run(&args, stdin);
     b.emu.set_latency(None);

@@ -124,6 +124,7 @@ pub fn plan_settings_write(
         mode: Some(0o600),
         backup: false,
         sensitive: true,
+        rebase: None,
     })
 }
 
@@ -158,6 +159,7 @@ pub fn plan_settings_remove(path: &Path) -> anyhow::Result<Option<FileChange>> {
         mode: Some(0o600),
         backup: false,
         sensitive: true,
+        rebase: None,
     }))
 }
 

@@ -146,6 +146,7 @@ pub fn plan_write(path: &Path, p: &CodexProfile) -> anyhow::Result<FileChange> {
         after: Some(after),
         mode: None,
         sensitive: false,
+        rebase: None,
     })
 }
 
@@ -189,6 +190,7 @@ pub fn plan_remove(path: &Path) -> anyhow::Result<Option<FileChange>> {
         after,
         mode: None,
         sensitive: false,
+        rebase: None,
     }))
 }
 

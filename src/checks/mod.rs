@@ -13,7 +13,6 @@
 //! - [`clients`]: the extension point `doctor` adds per installed client (OpenCode V1/V2,
 //!   Claude Code, Codex): a table of contributors, one line each.
 
-pub mod clients;
 pub mod opencode;
 pub mod token;
 

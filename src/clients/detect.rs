@@ -127,21 +127,29 @@ pub struct Detection {
 #[derive(Debug, Clone)]
 pub struct Input {
     pub env: Env,
+    /// OpenCode 2's state directory (where its service file is).
+    pub state_dir: PathBuf,
     pub forced: Option<OpencodeMajor>,
     /// `PATH` to search (the process's own).
     pub path_var: Option<std::ffi::OsString>,
 }
 
 impl Input {
-    pub fn new(env: &Env, forced: Option<u8>) -> Input {
+    pub fn new(
+        env: &Env,
+        state_dir: PathBuf,
+        path_var: Option<std::ffi::OsString>,
+        forced: Option<u8>,
+    ) -> Input {
         Input {
             env: env.clone(),
+            state_dir,
             forced: forced.and_then(|n| match n {
                 1 => Some(OpencodeMajor::V1),
                 2 => Some(OpencodeMajor::V2),
                 _ => None,
             }),
-            path_var: std::env::var_os("PATH"),
+            path_var,
         }
     }
 }
@@ -155,11 +163,11 @@ impl Detector {
     /// Start detection on `rt` (a blocking task for the process, then the health probe).
     pub fn start(rt: &tokio::runtime::Runtime, input: Input) -> Detector {
         let handle = rt.spawn(async move {
-            let env = input.env.clone();
+            let state_dir = input.state_dir.clone();
             let opencode = tokio::task::spawn_blocking(move || installation(&input))
                 .await
                 .unwrap_or_else(|_| Installation::not_installed());
-            let service = service(&env).await;
+            let service = service(&state_dir).await;
             Detection { opencode, service }
         });
         Detector { handle }
@@ -202,7 +210,8 @@ pub fn installation(input: &Input) -> Installation {
             forced: input.forced,
         };
     }
-    let answer = version_output(&path, Duration::from_secs(10));
+    // Generous: a cold start of the Node-wrapped binary on a loaded machine takes seconds.
+    let answer = version_output(&path, Duration::from_secs(30));
     let version = answer.as_deref().and_then(parse_version);
     Installation {
         source: if version.is_some() {
@@ -269,8 +278,8 @@ pub fn major_of(version: &str) -> Option<OpencodeMajor> {
 }
 
 /// Is a V2 background service running (discovery file + healthy `/api/health`)?
-pub async fn service(env: &Env) -> ServiceState {
-    let Ok(Some(d)) = v2::read_discovery(&v2::service_file(env)) else {
+pub async fn service(state_dir: &std::path::Path) -> ServiceState {
+    let Ok(Some(d)) = v2::read_discovery(&v2::service_file(state_dir)) else {
         return ServiceState::NotRunning;
     };
     let Ok(server) = v2::Server::new(&d) else {

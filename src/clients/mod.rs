@@ -15,6 +15,7 @@
 //! [`opencode_v2`] (OpenCode 2.x, proven against stand-ins, see the README).
 
 pub mod detect;
+pub mod doctor;
 pub mod opencode_v1;
 pub mod opencode_v2;
 
@@ -50,7 +51,7 @@ pub struct RunPlan {
     /// such as OpenCode 2's `--standalone`).
     pub args: Vec<OsString>,
     /// Non-secret variables to set.
-    pub env: Vec<(String, String)>,
+    pub env: Vec<(&'static str, String)>,
     /// Said once on stderr before the client starts.
     pub note: Option<String>,
 }
@@ -63,57 +64,12 @@ pub enum Credential {
     Api,
 }
 
-/// One line of `status`/`doctor`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Check {
-    /// Short stable name, e.g. `opencode.version`.
-    pub name: String,
-    pub level: Level,
-    /// What was found.
-    pub message: String,
-    /// The command or step that fixes it (for warn/fail).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fix: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    Ok,
-    Warn,
-    Fail,
-}
-
-impl Check {
-    pub fn ok(name: &str, message: impl Into<String>) -> Check {
-        Check {
-            name: name.into(),
-            level: Level::Ok,
-            message: message.into(),
-            fix: None,
-        }
-    }
-    pub fn warn(name: &str, message: impl Into<String>, fix: impl Into<String>) -> Check {
-        Check {
-            name: name.into(),
-            level: Level::Warn,
-            message: message.into(),
-            fix: Some(fix.into()),
-        }
-    }
-    pub fn fail(name: &str, message: impl Into<String>, fix: impl Into<String>) -> Check {
-        Check {
-            name: name.into(),
-            level: Level::Fail,
-            message: message.into(),
-            fix: Some(fix.into()),
-        }
-    }
-}
+pub use crate::checks::{Check, Outcome};
 
 /// What a check may look at: the profile and (when readable) the token, never printed.
 pub struct CheckInput<'a> {
-    pub profile: &'a Profile,
+    /// `None` for `doctor` without a profile.
+    pub profile: Option<&'a Profile>,
     pub profile_name: &'a str,
     pub token: Option<&'a Secret>,
 }
@@ -186,6 +142,8 @@ pub struct RunParts {
     pub env: Env,
     pub rt: tokio::runtime::Handle,
     pub profile: String,
+    /// OpenCode 2's state directory (its service file).
+    pub state_dir: PathBuf,
 }
 
 /// The OpenCode adapter for what detection found: V2 when a V2 is installed (or forced),
@@ -215,4 +173,51 @@ pub(crate) fn program_name(program: &std::ffi::OsStr) -> Option<String> {
     PathBuf::from(program)
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
+}
+
+/// Start detecting the installed OpenCode for this run (in the background: call this before
+/// the run's network work and [`detect::Detector::wait`] after it).
+pub fn start_detection(ctx: &crate::context::Context) -> detect::Detector {
+    let input = detect::Input::new(
+        &ctx.env,
+        opencode_state_dir(ctx),
+        ctx.vars.path.clone(),
+        ctx.global.opencode_version,
+    );
+    detect::Detector::start(&ctx.rt, input)
+}
+
+/// OpenCode 2's state directory for this run (the sandbox's throwaway home has its own).
+pub fn opencode_state_dir(ctx: &crate::context::Context) -> PathBuf {
+    let xdg = if ctx.sandbox.is_some() {
+        None
+    } else {
+        crate::env::xdg_state_home()
+    };
+    crate::opencode::v2::state_dir(&ctx.env, xdg)
+}
+
+/// The parts of the run an adapter may use.
+pub fn run_parts(ctx: &crate::context::Context) -> RunParts {
+    RunParts {
+        env: ctx.env.clone(),
+        rt: ctx.rt.handle().clone(),
+        profile: ctx.profile_name().to_string(),
+        state_dir: opencode_state_dir(ctx),
+    }
+}
+
+/// `doctor`'s contributor (see [`doctor`]): without a profile, the installed
+/// OpenCode's own checks (version; OpenCode 2's service). With a profile they are already part
+/// of `status`'s checks, which `doctor` includes.
+pub fn doctor_checks(ctx: &crate::context::Context, profile: Option<&Profile>) -> Vec<Check> {
+    if profile.is_some() {
+        return vec![];
+    }
+    let detection = start_detection(ctx).wait(&ctx.rt);
+    opencode(&detection, &run_parts(ctx)).checks(&CheckInput {
+        profile: None,
+        profile_name: ctx.profile_name(),
+        token: None,
+    })
 }

@@ -8,7 +8,6 @@ use super::{
 };
 use crate::Secret;
 use crate::cloudflare::{Route, route_for};
-use crate::domain::TokenDelivery;
 use crate::files::Transaction;
 use crate::opencode::{self, Env};
 use std::ffi::{OsStr, OsString};
@@ -34,7 +33,7 @@ pub(crate) fn plan_opencode_config(target: &ConfigTarget<'_>) -> anyhow::Result<
 pub(crate) fn version_check(i: &Installation) -> Check {
     if i.installed() || i.major().is_some() {
         Check::ok(
-            "opencode.version",
+            "client.opencode.version",
             format!(
                 "{}{}",
                 i.describe(),
@@ -46,7 +45,7 @@ pub(crate) fn version_check(i: &Installation) -> Check {
         )
     } else {
         Check::warn(
-            "opencode.version",
+            "client.opencode.version",
             "OpenCode is not installed (no `opencode` on PATH)",
             "install OpenCode (https://opencode.ai), or set --opencode-version 1|2",
         )
@@ -119,40 +118,8 @@ impl ClientAdapter for OpencodeV1 {
         route_for(model)
     }
 
-    fn checks(&self, input: &CheckInput<'_>) -> Vec<Check> {
-        let mut out = vec![version_check(&self.installation)];
-        let p = input.profile;
-        if p.token_delivery == TokenDelivery::OpencodeAuth
-            && let Some(path) = &p.auth_json
-        {
-            let entry = opencode::read_auth_entry(path).ok().flatten();
-            let matches = match (&entry, input.token) {
-                (Some(e), Some(t)) => {
-                    e.key.same_as(t)
-                        && e.account_id.as_deref() == Some(p.account_id.as_str())
-                        && e.gateway_id.as_deref() == Some(p.gateway_id.as_str())
-                }
-                _ => false,
-            };
-            out.push(if matches {
-                Check::ok(
-                    "opencode.credential",
-                    format!("{} holds this profile's token", path.display()),
-                )
-            } else {
-                Check::fail(
-                    "opencode.credential",
-                    format!(
-                        "OpenCode's auth.json ({}) does not hold this profile's token and ids",
-                        path.display()
-                    ),
-                    format!(
-                        "aigate{} setup",
-                        crate::context::profile_flag(input.profile_name)
-                    ),
-                )
-            });
-        }
-        out
+    fn checks(&self, _input: &CheckInput<'_>) -> Vec<Check> {
+        // auth.json is checked with the config (`checks::opencode`); the version here.
+        vec![version_check(&self.installation)]
     }
 }

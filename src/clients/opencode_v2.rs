@@ -45,7 +45,7 @@ impl OpencodeV2 {
     /// The running service, or one started for this run (`opencode serve --service`, the
     /// way V2's own clients start it), waiting for it to answer.
     fn server(&self, start: bool) -> anyhow::Result<Option<(Server, Discovery)>> {
-        let file = v2::service_file(&self.parts.env);
+        let file = v2::service_file(&self.parts.state_dir);
         if let Some(d) = self.detection.service.discovery() {
             return Ok(Some((Server::new(d)?, d.clone())));
         }
@@ -166,7 +166,11 @@ impl ClientAdapter for OpencodeV2 {
     }
 
     fn plan_config(&self, target: &ConfigTarget<'_>) -> anyhow::Result<ConfigPlan> {
-        plan_opencode_config(target)
+        // V1's shape, plus V2's own picker limit for BYOK (see `opencode::v2_config`).
+        let mut plan = plan_opencode_config(target)?;
+        crate::opencode::v2_config::apply_v2_limits(&mut plan.merge, target.inputs)?;
+        plan.change.after = Some(plan.merge.text.clone().into_bytes());
+        Ok(plan)
     }
 
     fn prepare_run(&self, args: &[OsString]) -> RunPlan {
@@ -292,14 +296,13 @@ impl ClientAdapter for OpencodeV2 {
     fn checks(&self, input: &CheckInput<'_>) -> Vec<Check> {
         let mut out = vec![version_check(&self.detection.opencode)];
         let pf = profile_flag(input.profile_name);
-        let p = input.profile;
+        let id = "client.opencode.service";
         match &self.detection.service {
-            ServiceState::NotRunning => out.push(Check::ok(
-                "opencode.service",
-                "no OpenCode 2 background service is running",
-            )),
+            ServiceState::NotRunning => {
+                out.push(Check::ok(id, "no OpenCode 2 background service is running"))
+            }
             ServiceState::Stale { url } => out.push(Check::ok(
-                "opencode.service",
+                id,
                 format!("OpenCode 2's service file points at {url}, which does not answer (stale)"),
             )),
             ServiceState::Running {
@@ -309,17 +312,19 @@ impl ClientAdapter for OpencodeV2 {
                 ..
             } => {
                 out.push(Check::ok(
-                    "opencode.service",
+                    id,
                     format!("OpenCode 2 background service {version} running at {url}"),
                 ));
-                let held = Server::new(discovery)
-                    .and_then(|s| self.parts.rt.block_on(s.credentials()))
-                    .map(|list| {
-                        input
-                            .token
-                            .is_some_and(|t| v2::holds(&list, input.profile_name, t))
-                    });
-                out.push(service_token_check(p.token_delivery, held, url, &pf));
+                if let Some(p) = input.profile {
+                    let held = Server::new(discovery)
+                        .and_then(|s| self.parts.rt.block_on(s.credentials()))
+                        .map(|list| {
+                            input
+                                .token
+                                .is_some_and(|t| v2::holds(&list, input.profile_name, t))
+                        });
+                    out.push(service_token_check(p.token_delivery, held, url, &pf));
+                }
             }
         }
         out
@@ -333,7 +338,7 @@ fn service_token_check(
     url: &str,
     pf: &str,
 ) -> Check {
-    let name = "opencode.service-token";
+    let name = "client.opencode.service-token";
     match (delivery, held) {
         (_, Err(e)) => Check::warn(
             name,
@@ -426,11 +431,11 @@ mod tests {
     #[test]
     fn env_delivery_with_a_service_lacking_the_token_warns_with_the_fix() {
         let c = service_token_check(TokenDelivery::Env, Ok(false), "http://127.0.0.1:1", "");
-        assert_eq!(c.level, super::super::Level::Warn);
+        assert_eq!(c.status, crate::checks::Outcome::Warn);
         assert!(c.fix.unwrap().contains("aigate run -- opencode"));
         let c = service_token_check(TokenDelivery::OpencodeAuth, Ok(false), "u", "");
-        assert_eq!(c.level, super::super::Level::Fail);
+        assert_eq!(c.status, crate::checks::Outcome::Fail);
         let c = service_token_check(TokenDelivery::Env, Ok(true), "u", "");
-        assert_eq!(c.level, super::super::Level::Ok);
+        assert_eq!(c.status, crate::checks::Outcome::Ok);
     }
 }

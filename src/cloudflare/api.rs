@@ -363,7 +363,7 @@ impl Client {
     /// - uncertain (timeout, broken connection, 5xx): `lookup` first; if the object exists it is
     ///   returned, otherwise the POST is sent once more. If that re-send fails with a 4xx (e.g.
     ///   "already exists"), `lookup` is tried once more.
-    async fn create_checked<T, P, PF, L, LF>(
+    pub(super) async fn create_checked<T, P, PF, L, LF>(
         &self,
         op: Operation,
         post: P,

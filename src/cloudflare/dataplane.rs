@@ -83,7 +83,8 @@ impl fmt::Display for Route {
 /// The route OpenCode 1.18.33 uses for a gateway catalog model id:
 /// - `openai/…` → Universal step `openai` / `v1/responses`, model without the prefix;
 /// - `anthropic/…` → Universal step `anthropic` / `v1/messages`, prefix removed, `.` → `-`;
-/// - `workers-ai/…` or `@cf/…` → Universal step `compat` / `chat/completions`, full id;
+/// - `workers-ai/…`, `@cf/…` or a dynamic route `dynamic/…` → Universal step `compat` /
+///   `chat/completions`, full id (dynamic routes are served on the compat endpoint);
 /// - anything else → the REST API chat completions, full id.
 ///
 /// A leading `cloudflare-ai-gateway/` (OpenCode's provider id) is ignored.
@@ -103,7 +104,10 @@ pub fn route_for(model: &str) -> Route {
             endpoint: "v1/messages",
             model: m.replace('.', "-"),
         }
-    } else if model.starts_with("workers-ai/") || model.starts_with("@cf/") {
+    } else if model.starts_with("workers-ai/")
+        || model.starts_with("@cf/")
+        || model.starts_with("dynamic/")
+    {
         Route::Universal {
             provider: "compat",
             endpoint: "chat/completions",
@@ -330,8 +334,23 @@ impl Client {
         req: &ChatRequest,
         on_text: &mut (dyn FnMut(&str) + Send),
     ) -> Result<ChatOutcome, ApiError> {
-        let op = ops::CHAT;
         let route = route_for(&req.model);
+        self.chat_on(account_id, gateway_id, &route, req, on_text)
+            .await
+    }
+
+    /// Sends one prompt by `route` (a client's own route, e.g. OpenCode 2's compat step for
+    /// every model). Not retried.
+    pub async fn chat_on(
+        &self,
+        account_id: &str,
+        gateway_id: &str,
+        route: &Route,
+        req: &ChatRequest,
+        on_text: &mut (dyn FnMut(&str) + Send),
+    ) -> Result<ChatOutcome, ApiError> {
+        let op = ops::CHAT;
+        let route = route.clone();
         let token = self.token().expose();
         let bearer = format!("Bearer {token}");
         let accept = if req.stream {

@@ -66,6 +66,24 @@ pub mod ops {
     pub const LIST_MODELS: Operation =
         op("list the gateway's models", Some("AI Gateway Run"), true);
     pub const CHAT: Operation = op("send the test prompt", Some("AI Gateway Run"), true);
+    pub const LIST_ROUTES: Operation = op("list the dynamic routes", Some("AI Gateway Read"), true);
+    pub const CREATE_ROUTE: Operation =
+        op("create the dynamic route", Some("AI Gateway Write"), true);
+    pub const DELETE_ROUTE: Operation =
+        op("delete the dynamic route", Some("AI Gateway Write"), true);
+    pub const CREATE_ROUTE_VERSION: Operation = op(
+        "create a version of the dynamic route",
+        Some("AI Gateway Write"),
+        true,
+    );
+    pub const DEPLOY_ROUTE: Operation =
+        op("deploy the dynamic route", Some("AI Gateway Write"), true);
+    pub const ANALYTICS: Operation = op(
+        "query the gateway analytics",
+        Some("Account Analytics Read"),
+        false,
+    );
+    pub const LOG_RESPONSE: Operation = op("read a logged response", Some("AI Gateway Read"), true);
 }
 
 /// What went wrong, in the terms the wizard acts on.
@@ -311,6 +329,11 @@ impl ApiError {
                 "the gateway is authenticated and rejected the token: it needs the \"AI Gateway Run\" \
                  permission (Account › AI Gateway › Run); add it at {TOKENS_PAGE}"
             )),
+            ErrorKind::InvalidToken if self.0.code == Some(9109) => Some(format!(
+                "the token is invalid or has no access to this account: check that the whole \
+                 token was pasted and the account id is right, and that the token's Account \
+                 Resources include this account ({TOKENS_PAGE})"
+            )),
             ErrorKind::InvalidToken => Some(format!(
                 "check that the whole token was pasted and that it has not been deleted or rolled; \
                  an account-owned token (cfat_…) also needs --account-id; or {create}"
@@ -322,8 +345,9 @@ impl ApiError {
                 "the token is disabled: re-enable it at {TOKENS_PAGE}, or create a new one and run `aigate rotate`"
             )),
             ErrorKind::MissingPermission(p) => Some(format!(
-                "the token lacks the \"{p}\" permission: edit the token at {TOKENS_PAGE}, add \
-                 {} and make sure its Account Resources include this account",
+                "the token lacks the \"{p}\" permission, or has no access to this account: edit \
+                 the token at {TOKENS_PAGE}, add {} and make sure its Account Resources include \
+                 this account",
                 dashboard_label(p)
             )),
             ErrorKind::GatewayMissing => Some(
@@ -343,6 +367,12 @@ impl ApiError {
             ),
             ErrorKind::RateLimited if self.0.code == Some(2003) => Some(
                 "the gateway's own rate limit was reached: wait a minute, or raise the limit in the gateway settings"
+                    .to_string(),
+            ),
+            ErrorKind::RateLimited if self.0.code == Some(2045) => Some(
+                "the gateway's spend limit was reached: see `aigate usage` and `aigate gateway`; \
+                 raise it with `aigate gateway set --spend-limit AMOUNT/WINDOW` or remove it with \
+                 `aigate gateway set --no-spend-limit`"
                     .to_string(),
             ),
             ErrorKind::RateLimited => Some(match self.0.retry_after {
@@ -444,6 +474,9 @@ fn classify(
     let perm = op.permission.unwrap_or("AI Gateway Read");
     let by_code = |c: i64| match c {
         1000 | 6003 | 6111 | 10000 | 2009 => Some(ErrorKind::InvalidToken),
+        // On the token check itself (an account id was given) 9109 says nothing about a
+        // permission: the token is unknown there, or does not reach that account.
+        9109 if op.permission.is_none() => Some(ErrorKind::InvalidToken),
         9109 => Some(ErrorKind::MissingPermission(perm)),
         7002 => Some(missing_or_not_found),
         2001 => Some(ErrorKind::GatewayMissing),
@@ -629,6 +662,25 @@ mod tests {
             e.to_string()
                 .contains("6111: Invalid format for Authorization header")
         );
+    }
+
+    /// Issue 10, finding 8: an invalid token checked against an account id (Cloudflare answers
+    /// 9109 there) was told it lacked "AI Gateway Read".
+    #[test]
+    fn code_9109_on_the_token_check_means_invalid_or_no_access_to_the_account() {
+        let e = err(
+            ops::VERIFY_TOKEN,
+            403,
+            r#"{"success":false,"errors":[{"code":9109,"message":"Unauthorized to access requested resource"}],"messages":[],"result":null}"#,
+        );
+        assert_eq!(e.kind(), ErrorKind::InvalidToken);
+        assert_eq!(e.exit_kind(), Kind::Auth);
+        let h = e.hint().unwrap();
+        assert!(
+            h.contains("invalid or has no access to this account"),
+            "{h}"
+        );
+        assert!(!h.contains("AI Gateway Read"), "{h}");
     }
 
     #[test]

@@ -325,6 +325,46 @@ impl Client {
         raw.into_envelope(op)
     }
 
+    /// Like [`Client::api`], but returns the whole JSON document: for endpoints whose
+    /// envelope is not `result` (dynamic routes answer `data` or `route`; GraphQL `data` and
+    /// `errors`; a logged response body is whatever was stored). A non-2xx status is an error;
+    /// the body is not judged. `idempotent` allows retries.
+    pub(crate) async fn api_document(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+        op: Operation,
+        idempotent: bool,
+    ) -> Result<Value, ApiError> {
+        let url = format!("{}{}", self.inner.endpoints.api_url, path);
+        let raw = self
+            .send_with_retry(op, &method, idempotent, path, || {
+                let mut rb = self
+                    .inner
+                    .http
+                    .request(method.clone(), &url)
+                    .timeout(self.inner.timeouts.api_total)
+                    .bearer_auth(self.token().expose())
+                    .header(header::ACCEPT, "application/json");
+                if !query.is_empty() {
+                    rb = rb.query(query);
+                }
+                if let Some(b) = body {
+                    rb = rb.json(b);
+                }
+                rb
+            })
+            .await?;
+        if !raw.status.is_success() {
+            return Err(raw.into_error(op));
+        }
+        let status = raw.status.as_u16();
+        serde_json::from_slice(&raw.body)
+            .map_err(|_| ApiError::unexpected(op, status, "the body is not JSON"))
+    }
+
     /// Sends a request built by `build`, reading the whole body. Idempotent requests are
     /// retried on connect errors, timeouts, broken connections, 5xx and 429 (honouring
     /// `Retry-After`); others get exactly one attempt.

@@ -106,7 +106,7 @@ pub struct Gateway {
 }
 
 /// Read-only fields that must not be sent in a PUT body.
-const READ_ONLY: &[&str] = &[
+pub(crate) const READ_ONLY: &[&str] = &[
     "id",
     "created_at",
     "modified_at",

@@ -2,8 +2,6 @@
 //! was left behind.
 
 use crate::context::{Context, profile_flag};
-use crate::files::Transaction;
-use crate::opencode;
 use serde_json::json;
 
 pub fn exec(ctx: &mut Context, args: &crate::cli::LogoutArgs) -> anyhow::Result<i32> {
@@ -31,19 +29,13 @@ pub fn exec(ctx: &mut Context, args: &crate::cli::LogoutArgs) -> anyhow::Result<
     if store.delete(&name)? {
         removed.push(format!("the token in {}", store.describe()));
     }
-    let auth_path = profile
-        .auth_json
-        .clone()
-        .unwrap_or_else(|| opencode::auth_json_path(&ctx.env));
-    if let Some(change) = opencode::plan_auth_remove(&auth_path)? {
-        let mut txn = Transaction::new();
-        txn.apply(&change)?;
-        txn.commit();
-        removed.push(format!(
-            "the cloudflare-ai-gateway entry in {}",
-            auth_path.display()
-        ));
-    }
+    // The client's copy: V1's auth.json entry; V2's credential behind its server.
+    let client = crate::clients::opencode(
+        &crate::clients::start_detection(ctx).wait(&ctx.rt),
+        &crate::clients::run_parts(ctx),
+    );
+    let removal = client.remove_credential(&ctx.env, profile.auth_json.as_deref())?;
+    removed.extend(removal.removed.iter().cloned());
 
     let ui = &ctx.ui;
     if removed.is_empty() {
@@ -51,6 +43,9 @@ pub fn exec(ctx: &mut Context, args: &crate::cli::LogoutArgs) -> anyhow::Result<
     }
     for r in &removed {
         ui.ok(&format!("Removed {r}"));
+    }
+    for left in &removal.left {
+        ui.warn(left);
     }
     ui.note("Left in place (no secrets):");
     ui.info(&format!(
@@ -72,7 +67,7 @@ pub fn exec(ctx: &mut Context, args: &crate::cli::LogoutArgs) -> anyhow::Result<
         ui.warn("CLOUDFLARE_API_TOKEN is still set in this shell; unset it too");
     }
     if ui.json_mode() {
-        ui.json(&json!({"profile": name, "removed": removed}));
+        ui.json(&json!({"profile": name, "removed": removed, "left": removal.left}));
     }
     Ok(0)
 }

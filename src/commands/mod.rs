@@ -4,16 +4,19 @@
 pub mod completions;
 pub mod doctor;
 pub mod emulator;
+pub mod gateway;
 pub mod logout;
 pub mod man;
 pub mod models;
 pub mod rotate;
+pub mod route;
 pub mod run;
 pub mod setup;
 pub mod shell_init;
 pub mod status;
 pub mod team;
 pub mod test;
+pub mod usage;
 
 use crate::cli::{Cli, Command, SetupArgs};
 use crate::context::Context;
@@ -46,5 +49,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Emulator(_) | Command::Completions(_) | Command::Man(_) => {
             unreachable!("handled above")
         }
+        Command::Usage(args) => usage::exec(&mut ctx, &args),
+        Command::Gateway(args) => gateway::exec(&mut ctx, &args),
+        Command::Route(args) => route::exec(&mut ctx, &args),
     }
 }

@@ -6,9 +6,8 @@ use crate::cli::RotateArgs;
 use crate::context::{Context, env_token, profile_flag, read_token_stdin};
 use crate::domain::TokenDelivery;
 use crate::exit::{Failure, Kind};
-use crate::files::Transaction;
 use crate::interrupt::{self, Critical};
-use crate::{Secret, opencode, prompt};
+use crate::{opencode, prompt};
 use anyhow::Context as _;
 use serde_json::json;
 
@@ -37,6 +36,8 @@ pub fn exec(ctx: &mut Context, args: &RotateArgs) -> anyhow::Result<i32> {
         )?
     };
 
+    crate::context::check_token_shape(&new, "the new token's source")?;
+    let detector = crate::clients::start_detection(ctx);
     // 1. Verify the new token before touching anything.
     let keep = "the stored token was kept";
     let client = ctx.client(new.clone())?;
@@ -69,9 +70,24 @@ pub fn exec(ctx: &mut Context, args: &RotateArgs) -> anyhow::Result<i32> {
         )
         .into());
     }
-    models.map_err(|e| {
+    let models = models.map_err(|e| {
         anyhow::Error::new(e).context(format!("the new token cannot use the gateway; {keep}"))
     })?;
+    // Reading the gateway is not enough: OpenCode needs the token to run prompts (a token
+    // without Run used to replace a working one). The model list proves it when the gateway
+    // is authenticated; otherwise one minimal prompt does.
+    let authenticated = gateway.as_ref().and_then(|g| g.authentication) == Some(true);
+    if !crate::wizard::permissions::run_proven(authenticated, models.source) {
+        crate::wizard::permissions::require_run(
+            ctx,
+            &client,
+            &profile.account_id,
+            &profile.gateway_id,
+            &profile.model,
+            "the new token",
+            keep,
+        )?;
+    }
     ctx.ui.ok(&format!(
         "New token {} is valid{}",
         new.masked(),
@@ -88,6 +104,9 @@ pub fn exec(ctx: &mut Context, args: &RotateArgs) -> anyhow::Result<i32> {
             .ok("That token is already the stored one; nothing changed.");
         return Ok(0);
     }
+    // The client's own copy (OpenCode V1: auth.json; V2: its server) is replaced too.
+    let client = crate::clients::opencode(&detector.wait(&ctx.rt), &crate::clients::run_parts(ctx));
+    let mut credential_api = false;
     let auth_change = match (&profile.token_delivery, &profile.auth_json) {
         (TokenDelivery::OpencodeAuth, Some(path)) => Some(opencode::plan_auth_upsert(
             path,
@@ -95,28 +114,46 @@ pub fn exec(ctx: &mut Context, args: &RotateArgs) -> anyhow::Result<i32> {
             &profile.account_id,
             &profile.gateway_id,
         )?),
+        (TokenDelivery::OpencodeAuth, None) => {
+            match client.credential(&ctx.env, &new, &profile.account_id, &profile.gateway_id)? {
+                Some(crate::clients::Credential::File(c)) => Some(c),
+                Some(crate::clients::Credential::Api) => {
+                    credential_api = true;
+                    None
+                }
+                None => None,
+            }
+        }
         _ => None,
     };
     let _critical = Critical::enter();
-    interrupt::checkpoint()?;
-    store
-        .set(&name, &new)
-        .with_context(|| format!("could not store the new token; {keep}"))?;
-    let restore = |old: &Option<Secret>| match old {
-        Some(t) => store.set(&name, t),
-        None => store.delete(&name).map(|_| ()),
+    let store_in_client = || {
+        client
+            .store_credential(&new, &profile.account_id, &profile.gateway_id)
+            .map_err(|e| {
+                e.context(format!(
+                    "could not replace the token in {}; {keep}, and OpenCode keeps its old one",
+                    client.label()
+                ))
+            })
     };
-    if let Some(change) = &auth_change {
-        let mut txn = Transaction::new();
-        if let Err(e) = interrupt::checkpoint().and_then(|_| txn.apply(change)) {
-            let _ = txn.rollback();
-            restore(&old).context("could not put the old token back")?;
-            return Err(e.context(format!("could not update OpenCode's auth.json; {keep}")));
-        }
-        txn.commit();
-    }
+    crate::commit::commit(&crate::commit::Unit {
+        store: store.as_ref(),
+        profile: &name,
+        token: Some(&new),
+        changes: auth_change.iter().collect(),
+        last: credential_api.then_some(&store_in_client as &dyn Fn() -> anyhow::Result<()>),
+    })
+    .context("the token was not replaced")?;
+    interrupt::saved(&format!("the new token was stored in {}", store.describe()));
     ctx.ui
         .ok(&format!("Token replaced in {}", store.describe()));
+    if credential_api {
+        ctx.ui.ok(&format!(
+            "Token replaced in {} (verified through its local server)",
+            client.label()
+        ));
+    }
     if let Some(c) = &auth_change {
         ctx.ui
             .ok(&format!("Token replaced in {}", c.path.display()));
@@ -126,7 +163,7 @@ pub fn exec(ctx: &mut Context, args: &RotateArgs) -> anyhow::Result<i32> {
         profile_flag(&name)
     ));
     if ctx.ui.json_mode() {
-        ctx.ui.json(&json!({"profile": name, "rotated": true, "token_store": profile.token_store, "auth_json": auth_change.map(|c| c.path)}));
+        ctx.ui.json(&json!({"profile": name, "rotated": true, "token_store": profile.token_store, "auth_json": auth_change.map(|c| c.path), "opencode_credential": credential_api}));
     }
     Ok(0)
 }

@@ -8,6 +8,7 @@ use crate::exit::{Failure, Kind};
 
 pub fn exec(ctx: &mut Context, args: &RunArgs) -> anyhow::Result<i32> {
     let profile = ctx.require_profile()?;
+    let detector = crate::clients::start_detection(ctx);
     let (token, _) = ctx.token_for(&profile)?;
     let (program, rest) = args.command.split_first().expect("clap requires a command");
     let at = crate::agents::launch::Where {
@@ -15,7 +16,19 @@ pub fn exec(ctx: &mut Context, args: &RunArgs) -> anyhow::Result<i32> {
         gateway_url: &ctx.endpoints.gateway_url,
         codex_home: ctx.codex_home(),
     };
-    let launch = crate::agents::launch::prepare(program, rest, &profile, &token, &at)?;
+    let mut launch = crate::agents::launch::prepare(program, rest, &profile, &token, &at)?;
+    // OpenCode needs more than the variables on V2 (--standalone): its adapter decides.
+    let client = crate::clients::opencode(&detector.wait(&ctx.rt), &crate::clients::run_parts(ctx));
+    if client.runs_as(program) {
+        let plan = client.prepare_run(&launch.args);
+        if let Some(note) = &plan.note {
+            ctx.ui.note(note);
+        }
+        launch.args = plan.args;
+        for (k, v) in plan.env {
+            launch.env.push((k, crate::Secret::new(v)));
+        }
+    }
     let mut cmd = std::process::Command::new(program);
     cmd.args(&launch.args);
     for (k, v) in &launch.env {

@@ -11,6 +11,7 @@ pub fn exec(ctx: &mut Context, args: &SetupArgs) -> anyhow::Result<i32> {
     if !args.byok_keys.is_empty() && args.billing == Some(crate::cli::BillingArg::Unified) {
         return Err(crate::exit::Failure::usage("--byok-key only goes with --billing byok").into());
     }
+    ctx.keep_sandbox(args.keep_sandbox);
     if let Some(p) = crate::domain::ByokKeySpec::duplicate(&args.byok_keys) {
         return Err(crate::exit::Failure::usage(format!("--byok-key names {p} twice")).into());
     }
@@ -111,9 +112,17 @@ pub fn exec(ctx: &mut Context, args: &SetupArgs) -> anyhow::Result<i32> {
     ctx.ui.ok(&finish::connected_line(&plan));
     let pf = profile_flag(&plan.profile);
     if let Some(s) = &ctx.sandbox {
-        ctx.ui
-            .info("That was the sandbox: nothing outside this directory was touched:");
-        ctx.ui.info(&format!("  {}", s.dir.display()));
+        if s.keep {
+            ctx.ui
+                .info("That was the sandbox: nothing outside this directory was touched:");
+            ctx.ui
+                .info(&format!("  {} (kept: --keep-sandbox)", s.dir.display()));
+        } else {
+            ctx.ui.info(&format!(
+                "That was the sandbox: nothing outside {} was touched, and it is removed now (--keep-sandbox keeps it).",
+                s.dir.display()
+            ));
+        }
         ctx.ui
             .info("Run `aigate setup` (without --sandbox) to connect your Cloudflare account.");
     } else {

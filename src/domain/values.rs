@@ -285,6 +285,20 @@ pub fn token_problem(token: &str) -> Option<String> {
     None
 }
 
+/// A person's name as used in token names: letters, digits, `-`, `_`, `.`, `@`; 1–64.
+pub fn parse_person(s: &str) -> Result<String, String> {
+    let ok = (1..=64).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'));
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "'{s}' is not a usable name: 1 to 64 letters, digits, '-', '_', '.', '@'"
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

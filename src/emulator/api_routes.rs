@@ -58,7 +58,10 @@ enum Route<'a> {
     Providers(&'a str, &'a str),
     Provider(&'a str, &'a str, &'a str),
     Credits(&'a str),
-    Logs(&'a str, &'a str),
+    /// `.../gateways/{g}/logs...` and `.../routes...` (see `control.rs`).
+    Control(&'a str, &'a str, Vec<&'a str>),
+    /// `POST /graphql` (see `graphql.rs`).
+    GraphQl,
     Inference(&'a str, Format),
     Models(&'a str),
     Tokens(Scope<'a>),
@@ -73,7 +76,8 @@ impl Route<'_> {
             Route::Gateways(_) | Route::Providers(..) => &["GET", "POST"],
             Route::Gateway(..) => &["GET", "PUT", "DELETE"],
             Route::Provider(..) => &["PUT", "DELETE"],
-            Route::Inference(..) => &["POST"],
+            Route::Inference(..) | Route::GraphQl => &["POST"],
+            Route::Control(..) => &["GET", "POST", "PATCH", "DELETE"],
             Route::Models(_) => &[],
             Route::Tokens(_) => &["GET", "POST"],
             Route::Token(..) => &["GET", "PUT", "DELETE"],
@@ -84,7 +88,7 @@ impl Route<'_> {
 
     fn account(&self) -> Option<&str> {
         match self {
-            Route::UserVerify | Route::Accounts => None,
+            Route::UserVerify | Route::Accounts | Route::GraphQl => None,
             Route::Tokens(s)
             | Route::Token(s, _)
             | Route::TokenValue(s, _)
@@ -98,7 +102,7 @@ impl Route<'_> {
             | Route::Providers(a, _)
             | Route::Provider(a, _, _)
             | Route::Credits(a)
-            | Route::Logs(a, _)
+            | Route::Control(a, _, _)
             | Route::Inference(a, _)
             | Route::Models(a) => Some(a),
         }
@@ -112,13 +116,16 @@ impl Route<'_> {
                 | Route::Gateway(..)
                 | Route::Providers(..)
                 | Route::Provider(..)
-                | Route::Logs(..)
+                | Route::Control(..)
         )
     }
 
     fn need(&self, method: &str) -> Need {
         match (self, method) {
             (Route::UserVerify | Route::AccountVerify(_) | Route::Accounts, _) => Need::Nothing,
+            // The analytics API checks the account itself (and answers no rows without Read).
+            (Route::GraphQl, _) => Need::Nothing,
+            (Route::Control(..), "POST" | "PATCH" | "DELETE") => Need::Write,
             (Route::Gateways(_), "POST") | (Route::Gateway(..), "PUT" | "DELETE") => Need::Write,
             (Route::Providers(..), "POST") | (Route::Provider(..), _) => Need::SecretsWrite,
             (Route::Inference(..), _) => Need::Run,
@@ -179,7 +186,10 @@ fn parse_route<'a>(segs: &[&'a str]) -> Option<Route<'a>> {
             "provider_configs",
             id,
         ] => Route::Provider(a, g, id),
-        ["accounts", a, "ai-gateway", "gateways", g, "logs"] => Route::Logs(a, g),
+        ["graphql"] => Route::GraphQl,
+        ["accounts", a, "ai-gateway", "gateways", g, rest @ ..] if super::control::owns(rest) => {
+            Route::Control(a, g, rest.to_vec())
+        }
         ["accounts", a, "ai-gateway", "billing", "credit-balance"] => Route::Credits(a),
         ["accounts", a, "ai", "v1", "chat", "completions"] => {
             Route::Inference(a, Format::OpenAiChat)
@@ -407,7 +417,12 @@ fn dispatch(st: &mut State, ctx: &Ctx, route: &Route, token_id: &str) -> Reply {
                              "disabledReason": null, "lastFailedAt": null},
             "first_topup_success": true,
         })),
-        Route::Logs(a, g) => list_logs(st, ctx, a, g),
+        Route::Control(a, g, ref rest) => super::control::handle(st, ctx, a, g, rest)
+            .unwrap_or_else(|| v4_error(404, 7003, "No route for the URI")),
+        Route::GraphQl => {
+            let spec = rec.spec.clone();
+            super::graphql::handle(st, ctx, &spec)
+        }
         Route::Inference(a, format) => rest_inference(st, ctx, a, format),
         Route::Tokens(s) if m == "GET" => tokens::list(st, ctx, s),
         Route::Tokens(s) => tokens::create(st, ctx, s, token_id),
@@ -682,89 +697,6 @@ fn update_provider(st: &mut State, ctx: &Ctx, a: &str, g: &str, id: &str) -> Rep
     ok(cfg.to_json())
 }
 
-fn list_logs(st: &State, ctx: &Ctx, a: &str, g: &str) -> Reply {
-    let (page, per_page) = match (
-        int_param(ctx, "page", 1, 1, i64::MAX / 1000),
-        int_param(ctx, "per_page", 20, 1, 50),
-    ) {
-        (Ok(p), Ok(pp)) => (p, pp),
-        (Err(e), _) | (_, Err(e)) => return e,
-    };
-    let order_by = ctx
-        .query_param("order_by")
-        .unwrap_or_else(|| "created_at".into());
-    const KEYS: &[&str] = &[
-        "created_at",
-        "provider",
-        "model",
-        "model_type",
-        "success",
-        "cached",
-    ];
-    if !KEYS.contains(&order_by.as_str()) {
-        return aig_error(400, 7001, "order_by: invalid enum value", None);
-    }
-    let desc = match ctx.query_param("order_by_direction").as_deref() {
-        None | Some("desc") => true,
-        Some("asc") => false,
-        Some(_) => {
-            return aig_error(400, 7001, "order_by_direction: invalid enum value", None);
-        }
-    };
-    if st.gateway(a, g).is_none() {
-        return not_found();
-    }
-    let search = ctx.query_param("search").unwrap_or_default();
-    let mut indexed: Vec<(usize, &Value)> = st
-        .logs(a, g)
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| {
-            search.is_empty()
-                || ["id", "model", "provider"]
-                    .iter()
-                    .any(|k| l[k].as_str().is_some_and(|s| s.contains(&search)))
-        })
-        .collect();
-    // Ties keep insertion order (newest first when descending).
-    indexed.sort_by(|(i, x), (j, y)| {
-        let (p, q) = (&x[&order_by], &y[&order_by]);
-        let ord = match (p, q) {
-            (Value::Bool(p), Value::Bool(q)) => p.cmp(q),
-            _ => p.as_str().unwrap_or("").cmp(q.as_str().unwrap_or("")),
-        }
-        .then(i.cmp(j));
-        if desc { ord.reverse() } else { ord }
-    });
-    let all: Vec<&Value> = indexed.into_iter().map(|(_, l)| l).collect();
-    let range = page_range(all.len(), page, per_page);
-    let result: Vec<Value> = all[range].iter().map(|l| (*l).clone()).collect();
-    let stat = |f: &dyn Fn(&Value) -> f64| {
-        let vals: Vec<f64> = all.iter().map(|l| f(l)).collect();
-        let min = vals.iter().cloned().fold(f64::INFINITY, f64::min);
-        let max = vals.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-        if vals.is_empty() {
-            (0.0, 0.0)
-        } else {
-            (min, max)
-        }
-    };
-    let num = |l: &Value, k: &str| l[k].as_f64().unwrap_or(0.0);
-    let (min_cost, max_cost) = stat(&|l| num(l, "cost"));
-    let (min_dur, max_dur) = stat(&|l| num(l, "duration"));
-    let (min_in, max_in) = stat(&|l| num(l, "tokens_in"));
-    let (min_out, max_out) = stat(&|l| num(l, "tokens_out"));
-    let (min_tot, max_tot) = stat(&|l| num(l, "tokens_in") + num(l, "tokens_out"));
-    let info = json!({
-        "page": page, "per_page": per_page, "count": result.len(), "total_count": all.len(),
-        "min_cost": min_cost, "max_cost": max_cost, "min_duration": min_dur,
-        "max_duration": max_dur, "min_tokens_in": min_in, "max_tokens_in": max_in,
-        "min_tokens_out": min_out, "max_tokens_out": max_out,
-        "min_total_tokens": min_tot, "max_total_tokens": max_tot,
-    });
-    ok_paged(Value::Array(result), info)
-}
-
 /// `POST /accounts/{a}/ai/v1/...`: the gateway from `cf-aig-gateway-id` (or `default`,
 /// auto-created), third-party models through Unified Billing or the `default` BYOK alias.
 fn rest_inference(st: &mut State, ctx: &Ctx, a: &str, format: Format) -> Reply {
@@ -810,6 +742,7 @@ fn rest_inference(st: &mut State, ctx: &Ctx, a: &str, format: Format) -> Reply {
                 .unwrap_or_default()
                 .to_string(),
             step: None,
+            route: None,
         },
     )
 }

@@ -38,6 +38,8 @@ pub struct Infer<'a> {
     pub log_path: String,
     /// The Universal endpoint step index (sent back as `cf-aig-step`).
     pub step: Option<usize>,
+    /// The dynamic route that sent this request (logged).
+    pub route: Option<String>,
 }
 
 /// The provider slug of a catalog-form model id (`openai/gpt-5` → `openai`, `@cf/...` →
@@ -184,6 +186,7 @@ pub fn handle(shared: &Shared, ctx: &Ctx) -> Reply {
                     authenticated,
                     log_path,
                     step: None,
+                    route: None,
                 },
             )
         }
@@ -225,6 +228,13 @@ fn universal(st: &mut State, ctx: &Ctx, a: &str, g: &str, authenticated: bool) -
         last = reply.with_header("cf-aig-step", i.to_string());
     }
     last
+}
+
+/// The step's `authorization` bearer is the `cf-aig-authorization` token of the request.
+fn step_bearer_is_gateway_token(ctx: &Ctx, step: &Value) -> bool {
+    let step_token = step_header(step, "authorization").and_then(bearer_value);
+    let gateway_token = ctx.header("cf-aig-authorization").and_then(bearer_value);
+    step_token.is_some() && step_token == gateway_token
 }
 
 fn step_header<'s>(step: &'s Value, name: &str) -> Option<&'s str> {
@@ -269,11 +279,16 @@ fn run_step(
             format!("anthropic/{model}"),
             bearer_key || non_empty(step_header(step, "x-api-key")),
         ),
+        // The compat step of `ai-gateway-provider`'s `createUnified({apiKey})` (OpenCode 2,
+        // and V1 for Workers AI) carries the Cloudflare token itself as `authorization`. The
+        // gateway treats a bearer equal to the request's `cf-aig-authorization` token as the
+        // gateway credential, not a provider key: billing goes on to BYOK or Unified Billing.
+        // (Emulator rule; reference/opencode-v2.md §5.)
         ("compat", "chat/completions") => (
             Format::OpenAiChat,
             provider_of(&model),
             model.clone(),
-            bearer_key,
+            bearer_key && !step_bearer_is_gateway_token(ctx, step),
         ),
         _ => {
             let msg =
@@ -297,12 +312,19 @@ fn run_step(
             authenticated,
             log_path: endpoint.to_string(),
             step: Some(index),
+            route: None,
         },
     )
 }
 
 /// Validate, bill, answer and log one inference request.
 pub fn infer(st: &mut State, ctx: &Ctx, i: Infer) -> Reply {
+    if i.route.is_none()
+        && let Some(name) = i.model.strip_prefix("dynamic/")
+    {
+        let (account, gateway) = (i.account, i.gateway);
+        return super::dynamic::run(st, ctx, (account, gateway), name, &i);
+    }
     let f = i.format;
     if i.model.is_empty() {
         return billing::provider_bad_request(f, "model: Field required");
@@ -332,75 +354,98 @@ pub fn infer(st: &mut State, ctx: &Ctx, i: Infer) -> Reply {
     let tokens_in = estimate_tokens(&input.to_string());
     let text = reply_for(&i.display_model);
     let tokens_out = estimate_tokens(&text);
-    let cost = billing::cost(tokens_in, tokens_out);
-    let decision = billing::decide(st, &i);
     let stream = i.body["stream"].as_bool().unwrap_or(false);
-    let mut reply = match &decision {
-        Err(r) => r.clone(),
-        Ok(payer) => {
-            if *payer == Payer::Unified {
-                let bal = st.balance(i.account);
-                st.credits.insert(i.account.to_string(), bal - cost);
-            }
-            inference::render(&Output {
-                format: f,
-                model: &i.model,
-                text: &text,
-                stream,
-                include_usage: i.body["stream_options"]["include_usage"]
-                    .as_bool()
-                    .unwrap_or(false),
-                tokens_in,
-                tokens_out,
-            })
-        }
-    };
+    let model = i
+        .model
+        .strip_prefix(&format!("{}/", i.provider))
+        .unwrap_or(&i.model)
+        .to_string();
     let log_id = state::log_id();
-    let collect = match ctx.header("cf-aig-collect-log") {
+    let mut rec = super::logs::LogRec {
+        id: log_id.clone(),
+        at: chrono::Utc::now(),
+        provider: i.provider.clone(),
+        model,
+        path: i.log_path.clone(),
+        duration_ms: 0,
+        status_code: 0,
+        cached: false,
+        tokens_in: None,
+        tokens_out: None,
+        cost: 0.0,
+        stream,
+        step: i.step,
+        metadata: ctx.header("cf-aig-metadata").map(str::to_string),
+        error_code: None,
+        route: i.route.clone(),
+        logged: false,
+        request_body: Some(i.body.to_string()),
+        response_body: None,
+        annotations: Default::default(),
+    };
+    let cache_key = super::dynamic::cache_key(&i);
+    let mut reply = match super::dynamic::refusal(st, ctx, &i, &rec) {
+        Some((r, code)) => {
+            rec.error_code = code;
+            r
+        }
+        None if super::dynamic::cache_hit(st, ctx, &i, cache_key) => {
+            rec.cached = true;
+            rec.tokens_in = Some(tokens_in);
+            rec.tokens_out = Some(tokens_out);
+            render_ok(&i, &text, stream, tokens_in, tokens_out)
+        }
+        None => match billing::decide(st, &i) {
+            Err(r) => r,
+            Ok(payer) => {
+                let cost = billing::cost(tokens_in, tokens_out);
+                if payer == Payer::Unified {
+                    let bal = st.balance(i.account);
+                    st.credits.insert(i.account.to_string(), bal - cost);
+                }
+                if payer != Payer::Free {
+                    rec.cost = cost;
+                }
+                rec.tokens_in = Some(tokens_in);
+                rec.tokens_out = Some(tokens_out);
+                super::dynamic::cache_store(st, &i, cache_key);
+                render_ok(&i, &text, stream, tokens_in, tokens_out)
+            }
+        },
+    };
+    rec.status_code = reply.status;
+    rec.duration_ms = ctx.started.elapsed().as_millis() as u64;
+    if reply.status >= 400 {
+        rec.response_body = Some(String::from_utf8_lossy(&reply.body_bytes()).into_owned());
+    }
+    rec.logged = match ctx.header("cf-aig-collect-log") {
         Some(v) => v.trim().eq_ignore_ascii_case("true"),
         None => st
             .gateway(i.account, i.gateway)
             .and_then(|g| g["collect_logs"].as_bool())
             .unwrap_or(false),
     };
-    if collect {
-        let ok = decision.is_ok();
-        let model = i
-            .model
-            .strip_prefix(&format!("{}/", i.provider))
-            .unwrap_or(&i.model)
-            .to_string();
-        let mut item = json!({
-            "id": log_id,
-            "created_at": state::now_rfc3339(),
-            "provider": i.provider,
-            "model": model,
-            "model_type": "chat",
-            "path": i.log_path,
-            "duration": ctx.started.elapsed().as_millis() as u64,
-            "success": ok,
-            "cached": false,
-            "tokens_in": if ok { json!(tokens_in) } else { Value::Null },
-            "tokens_out": if ok { json!(tokens_out) } else { Value::Null },
-            "cost": match decision { Ok(Payer::Free) | Err(_) => 0.0, _ => cost },
-            "custom_cost": false,
-            "status_code": reply.status,
-            "request_content_type": "application/json",
-            "response_content_type": if ok && stream { "text/event-stream" } else { "application/json" },
-        });
-        if let Some(s) = i.step {
-            item["step"] = json!(s);
-        }
-        if let Some(m) = ctx.header("cf-aig-metadata") {
-            item["metadata"] = json!(m);
-        }
-        st.push_log(i.account, i.gateway, item);
-    }
+    let cached = rec.cached;
+    st.push_log(i.account, i.gateway, rec);
     reply = reply
         .with_header("cf-aig-log-id", log_id)
-        .with_header("cf-aig-cache-status", "MISS");
+        .with_header("cf-aig-cache-status", if cached { "HIT" } else { "MISS" });
     if let Some(s) = i.step {
         reply = reply.with_header("cf-aig-step", s.to_string());
     }
     reply
+}
+
+fn render_ok(i: &Infer, text: &str, stream: bool, tokens_in: u64, tokens_out: u64) -> Reply {
+    inference::render(&Output {
+        format: i.format,
+        model: &i.model,
+        text,
+        stream,
+        include_usage: i.body["stream_options"]["include_usage"]
+            .as_bool()
+            .unwrap_or(false),
+        tokens_in,
+        tokens_out,
+    })
 }

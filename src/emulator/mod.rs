@@ -17,16 +17,29 @@
 //! - `faults.rs`: fault rules (statuses, HTML pages, resets, slow bodies, latency).
 //! - `tls.rs`: the CA and leaf certificate for the HTTPS proxy mode.
 //! - `sandbox.rs`: the fixed sandbox data.
+//! - `control.rs`: control-plane state, the logs/routes dispatcher, history seeding.
+//! - `dynamic.rs`: data-plane policies: `dynamic/<route>` walks, spend/rate refusals, cache,
+//!   failing models.
+//! - `logs.rs`: request records and the logs API (filters, `result_info`, detail, patch).
+//! - `routes.rs`: dynamic routes API and the data-plane walk of a route's elements.
+//! - `spend.rs`: the gateway's rate limit (2003) and spend limits (2045) on the data plane.
+//! - `graphql.rs`: `POST /graphql`, the `aiGatewayRequestsAdaptiveGroups` analytics dataset.
 //! - `tokens.rs`: API tokens (create, list, get, update, delete, roll) and permission groups.
 
 mod api_routes;
 mod billing;
+mod control;
+mod dynamic;
 mod envelope;
 mod faults;
 mod gateway_routes;
+mod graphql;
 mod inference;
+mod logs;
+mod routes;
 pub mod sandbox;
 mod server;
+mod spend;
 mod state;
 mod tls;
 mod tokens;
@@ -37,6 +50,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+pub use control::HistoryEntry;
+pub use graphql::{Limits as AnalyticsLimits, nearest_rank};
 pub use inference::reply_for;
 
 /// How to start the emulator.
@@ -403,11 +418,74 @@ impl Emulator {
             .and_then(|p| p.secret.clone())
     }
 
-    /// Gateway logs, newest first, as the API returns them.
+    /// Gateway logs (collected ones), newest first, as the API returns them.
     pub fn logs(&self, account_id: &str, gateway_id: &str) -> Vec<serde_json::Value> {
-        let mut logs = self.state().logs(account_id, gateway_id).to_vec();
-        logs.reverse();
-        logs
+        let st = self.state();
+        let recs = st.logs(account_id, gateway_id);
+        recs.iter()
+            .rev()
+            .filter(|l| l.logged)
+            .map(|l| l.to_json())
+            .collect()
+    }
+
+    /// How many requests the gateway has a record of (collected into logs or not).
+    pub fn request_records(&self, account_id: &str, gateway_id: &str) -> usize {
+        self.state().logs(account_id, gateway_id).len()
+    }
+
+    /// Append past requests to the gateway's history (records kept in time order).
+    pub fn seed_history(
+        &self,
+        account_id: &str,
+        gateway_id: &str,
+        entries: impl IntoIterator<Item = HistoryEntry>,
+    ) {
+        let mut st = self.state();
+        let log = st.logs_mut(account_id, gateway_id);
+        log.extend(entries.into_iter().map(HistoryEntry::into_rec));
+        log.sort_by_key(|l| l.at);
+    }
+
+    /// Make the provider of `model` (catalog form, `openai/gpt-5`) answer `status` to every
+    /// request, until [`Emulator::heal_model`].
+    pub fn fail_model(&self, model: &str, status: u16) {
+        self.state()
+            .control
+            .failing_models
+            .insert(model.to_string(), status);
+    }
+
+    pub fn heal_model(&self, model: &str) {
+        self.state().control.failing_models.remove(model);
+    }
+
+    /// The analytics dataset's settings (retention, window, page size, P95 availability).
+    pub fn set_analytics_limits(&self, limits: AnalyticsLimits) {
+        self.state().control.graphql = limits;
+    }
+
+    /// Set one field of a gateway object as stored (test setup: fields aigate never writes).
+    pub fn set_gateway_field(
+        &self,
+        account_id: &str,
+        gateway_id: &str,
+        key: &str,
+        value: serde_json::Value,
+    ) {
+        if let Some(gw) = self.state().gateway_mut(account_id, gateway_id) {
+            gw[key] = value;
+        }
+    }
+
+    /// Dynamic route names of a gateway.
+    pub fn route_names(&self, account_id: &str, gateway_id: &str) -> Vec<String> {
+        self.state()
+            .control
+            .routes
+            .get(&(account_id.to_string(), gateway_id.to_string()))
+            .map(|rs| rs.iter().map(|r| r.name.clone()).collect())
+            .unwrap_or_default()
     }
 
     /// What the emulator knows of a token value: `None` when it is not (or no longer) valid.

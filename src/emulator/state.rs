@@ -1,7 +1,9 @@
 //! The emulator's mutable world: accounts, tokens, gateways, provider configs, logs, credits,
 //! the model catalog, armed faults and the request log.
 
+use super::control::Control;
 use super::faults::Armed;
+use super::logs::LogRec;
 use super::{RecordedRequest, TokenSpec};
 use serde_json::{Value, json};
 use std::collections::{HashMap, VecDeque};
@@ -97,8 +99,8 @@ pub struct State {
     pub gateways: HashMap<String, Vec<Value>>,
     /// (account, gateway) → provider configs in creation order.
     pub providers: HashMap<(String, String), Vec<ProviderConfig>>,
-    /// (account, gateway) → log items, oldest first.
-    pub logs: HashMap<(String, String), Vec<Value>>,
+    /// (account, gateway) → request records, oldest first (see `logs.rs`).
+    pub logs: HashMap<(String, String), Vec<LogRec>>,
     pub credits: HashMap<String, f64>,
     pub models: Vec<String>,
     pub faults: Vec<Armed>,
@@ -107,6 +109,8 @@ pub struct State {
     pub latency: Option<std::time::Duration>,
     /// token id → request instants in the current rate-limit window.
     pub rate: HashMap<String, VecDeque<Instant>>,
+    /// Routes, GraphQL limits, failing models, cache (see `control.rs`).
+    pub control: Control,
 }
 
 pub fn now_rfc3339() -> String {
@@ -243,6 +247,7 @@ impl State {
         let key = (account_id.to_string(), gateway_id.to_string());
         self.providers.remove(&key);
         self.logs.remove(&key);
+        self.control.routes.remove(&key);
         Some(list.remove(pos))
     }
 
@@ -263,18 +268,21 @@ impl State {
             .or_default()
     }
 
-    pub fn logs(&self, account_id: &str, gateway_id: &str) -> &[Value] {
+    pub fn logs(&self, account_id: &str, gateway_id: &str) -> &[LogRec] {
         self.logs
             .get(&(account_id.to_string(), gateway_id.to_string()))
             .map(Vec::as_slice)
             .unwrap_or(&[])
     }
 
-    pub fn push_log(&mut self, account_id: &str, gateway_id: &str, item: Value) {
+    pub fn logs_mut(&mut self, account_id: &str, gateway_id: &str) -> &mut Vec<LogRec> {
         self.logs
             .entry((account_id.to_string(), gateway_id.to_string()))
             .or_default()
-            .push(item);
+    }
+
+    pub fn push_log(&mut self, account_id: &str, gateway_id: &str, item: LogRec) {
+        self.logs_mut(account_id, gateway_id).push(item);
     }
 
     pub fn balance(&self, account_id: &str) -> f64 {

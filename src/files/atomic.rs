@@ -44,6 +44,7 @@ pub(crate) fn write_atomic_with(
         .and_then(|_| tmp.as_file().sync_all())
         .with_context(|| format!("cannot write a temporary file in {}", dir.display()))?;
     set_mode(tmp.path(), mode)?;
+    keep_owner(path, tmp.path());
     before_rename(tmp.path()).with_context(|| format!("cannot write {}", path.display()))?;
     // On error the temp file is deleted when `tmp` drops; the target was never touched.
     tmp.persist(path)
@@ -51,6 +52,22 @@ pub(crate) fn write_atomic_with(
         .with_context(|| format!("cannot replace {}", path.display()))?;
     sync_dir(dir);
     Ok(())
+}
+
+/// Gives the new file the replaced file's owner and group (best effort: only possible when
+/// they are ours or we are privileged; otherwise the new file is ours, as any editor does).
+fn keep_owner(old: &Path, new: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(o), Ok(n)) = (fs::metadata(old), fs::metadata(new))
+            && (o.uid(), o.gid()) != (n.uid(), n.gid())
+        {
+            let _ = std::os::unix::fs::chown(new, Some(o.uid()), Some(o.gid()));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (old, new);
 }
 
 /// The directory a path lives in (`.` for a bare file name).

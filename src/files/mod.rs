@@ -3,17 +3,27 @@
 //! write, undo on failure), built on the [`write_atomic`] primitive.
 
 mod atomic;
+mod edit;
+mod lock;
 mod transaction;
 
 pub use atomic::{DEFAULT_MODE, write_atomic};
+pub use edit::{Edited, locked_edit};
+pub use lock::{FileLock, WAIT_ENV as LOCK_WAIT_ENV, lock, resolve_target};
 pub use transaction::Transaction;
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Recomputes a change's new contents from the file's current contents (`None` = absent),
+/// when the file changed between planning and applying: the entry aigate owns is merged into
+/// what is there now, so a concurrent run's edit is kept. `Ok(None)` = delete the file.
+pub type Rebase = Arc<dyn Fn(Option<&[u8]>) -> anyhow::Result<Option<Vec<u8>>> + Send + Sync>;
 
 /// One planned change to one file. Planning reads the file (`before`); nothing is written until
 /// a [`Transaction`] applies it.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct FileChange {
     pub path: PathBuf,
     /// The exact bytes read when the change was planned; `None` = the file did not exist.
@@ -27,7 +37,26 @@ pub struct FileChange {
     pub backup: bool,
     /// The contents hold secrets: written 0600, never backed up, never printed.
     pub sensitive: bool,
+    /// How to redo the change on newer contents; `None` = refuse when the file changed.
+    pub rebase: Option<Rebase>,
 }
+
+/// Equal when they would do the same thing (the rebase function is not compared).
+impl PartialEq for FileChange {
+    fn eq(&self, o: &Self) -> bool {
+        (
+            &self.path,
+            &self.before,
+            &self.after,
+            self.mode,
+            self.backup,
+            self.sensitive,
+        ) == (&o.path, &o.before, &o.after, o.mode, o.backup, o.sensitive)
+            && self.rebase.is_some() == o.rebase.is_some()
+    }
+}
+
+impl Eq for FileChange {}
 
 impl FileChange {
     /// True when applying it would change nothing (same bytes, or absent and staying absent).
@@ -75,6 +104,7 @@ mod tests {
             mode: Some(0o600),
             backup: false,
             sensitive: true,
+            rebase: None,
         }
     }
 

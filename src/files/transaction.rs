@@ -4,6 +4,7 @@
 
 use super::FileChange;
 use super::atomic::{DEFAULT_MODE, existing_mode, parent_dir, set_mode, sync_dir, write_atomic};
+use super::lock::{FileLock, lock, resolve_target};
 use anyhow::{Context, Result, bail};
 use std::fs;
 use std::io::{self, Write};
@@ -24,6 +25,8 @@ struct Applied {
 #[derive(Default)]
 pub struct Transaction {
     applied: Vec<Applied>,
+    /// Held until commit or rollback: no other aigate run edits these files meanwhile.
+    locks: Vec<FileLock>,
 }
 
 impl Transaction {
@@ -31,24 +34,37 @@ impl Transaction {
         Self::default()
     }
 
-    /// Applies one change. A no-op writes nothing. Returns the backup made, if any.
+    /// Applies one change under the file's edit lock (kept until commit or rollback). A no-op
+    /// writes nothing. Returns the backup made, if any. A symlink is followed: the target is
+    /// written and the link stays.
     ///
-    /// Fails without touching the file if its current bytes differ from `change.before` (it was
-    /// changed by someone else since the change was planned).
+    /// If the file's current bytes differ from `change.before` (another run edited it since the
+    /// change was planned), the change is redone on the current bytes with `change.rebase`;
+    /// without one it fails without touching the file.
     pub fn apply(&mut self, change: &FileChange) -> Result<Option<PathBuf>> {
-        if change.is_noop() {
+        if change.is_noop() && change.rebase.is_none() {
             return Ok(None);
         }
-        let path = &change.path;
+        let held = lock(&change.path)?;
+        self.locks.push(held);
+        let target = resolve_target(&change.path);
+        let path = &target;
         let current = read_if_exists(path)?;
-        if current != change.before {
+        let after = if current == change.before {
+            change.after.clone()
+        } else if let Some(rebase) = &change.rebase {
+            rebase(current.as_deref())?
+        } else {
             bail!(
                 "{} changed since aigate read it; nothing was written to it. Run the command again",
-                path.display()
+                change.path.display()
             );
+        };
+        if after == current {
+            return Ok(None);
         }
         let previous_mode = existing_mode(path);
-        let created_dirs = match &change.after {
+        let created_dirs = match &after {
             Some(_) => create_parents(parent_dir(path))?,
             None => Vec::new(),
         };
@@ -65,7 +81,7 @@ impl Transaction {
             {
                 applied.backup = Some(make_backup(path, old, previous_mode)?);
             }
-            match &change.after {
+            match &after {
                 Some(bytes) => {
                     let mode = if change.sensitive {
                         0o600
@@ -113,6 +129,11 @@ impl Transaction {
         } else {
             bail!("could not undo every change: {}", failures.join("; "))
         }
+    }
+
+    /// The files changed so far (real paths), in the order they were changed.
+    pub fn written(&self) -> Vec<PathBuf> {
+        self.applied.iter().map(|a| a.path.clone()).collect()
     }
 
     /// Keeps the changes; returns the backups that were made.
@@ -227,6 +248,7 @@ mod tests {
             mode: None,
             backup: true,
             sensitive: false,
+            rebase: None,
         }
     }
 

@@ -58,7 +58,27 @@ pub fn plan_auth_upsert(
     gateway_id: &str,
 ) -> Result<FileChange> {
     let before = read_optional(path)?;
-    let mut map = match &before {
+    let after = upsert(path, before.as_deref(), token, account_id, gateway_id)?;
+    let mut c = change(path, before, after);
+    let (shown, token) = (path.to_path_buf(), token.clone());
+    let (account_id, gateway_id) = (account_id.to_string(), gateway_id.to_string());
+    // Another run may add its own entry before this one applies: keep it.
+    c.rebase = Some(std::sync::Arc::new(move |current: Option<&[u8]>| {
+        let after = upsert(&shown, current, &token, &account_id, &gateway_id)?;
+        Ok(after.or_else(|| current.map(<[u8]>::to_vec)))
+    }));
+    Ok(c)
+}
+
+/// The new bytes with our entry set, `None` when it is already so.
+fn upsert(
+    path: &Path,
+    before: Option<&[u8]>,
+    token: &Secret,
+    account_id: &str,
+    gateway_id: &str,
+) -> Result<Option<Vec<u8>>> {
+    let mut map = match before {
         Some(b) => parse(path, b)?,
         None => Map::new(),
     };
@@ -71,11 +91,7 @@ pub fn plan_auth_upsert(
             "metadata": { "accountId": account_id, "gatewayId": gateway_id },
         }),
     );
-    Ok(change(
-        path,
-        before,
-        (map != original).then(|| render(&map)),
-    ))
+    Ok((map != original).then(|| render(&map)))
 }
 
 /// Plans removing our entry only; `None` when there is nothing to remove.
@@ -88,7 +104,17 @@ pub fn plan_auth_remove(path: &Path) -> Result<Option<FileChange>> {
         return Ok(None);
     }
     let after = render(&map);
-    Ok(Some(change(path, Some(before), Some(after))))
+    let mut c = change(path, Some(before), Some(after));
+    let shown = path.to_path_buf();
+    c.rebase = Some(std::sync::Arc::new(move |current: Option<&[u8]>| {
+        let Some(b) = current else { return Ok(None) };
+        let mut map = parse(&shown, b)?;
+        Ok(Some(match map.shift_remove(PROVIDER_ID) {
+            Some(_) => render(&map),
+            None => b.to_vec(),
+        }))
+    }));
+    Ok(Some(c))
 }
 
 /// `after: None` here means "unchanged" (keep the bytes as read).
@@ -100,6 +126,7 @@ fn change(path: &Path, before: Option<Vec<u8>>, after: Option<Vec<u8>>) -> FileC
         mode: Some(0o600),
         backup: false,
         sensitive: true,
+        rebase: None,
     }
 }
 

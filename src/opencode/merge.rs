@@ -102,6 +102,26 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// A key that appeared more than once in one object: all but its last occurrence (the one
+/// OpenCode uses) are removed. `line`/`column` (1-based) are where a removed one started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Duplicate {
+    /// Dotted path, e.g. `model` or `provider.cloudflare-ai-gateway.options`.
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl fmt::Display for Duplicate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "duplicate key `{}` at line {}, column {}",
+            self.path, self.line, self.column
+        )
+    }
+}
+
 /// The merged text and what was removed from it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct MergeOutcome {
@@ -112,6 +132,8 @@ pub struct MergeOutcome {
     /// A removed key held a literal secret (not an `{env:..}`/`{file:..}` reference): the old
     /// file should then not be copied into a backup.
     pub removed_secret: bool,
+    /// Keys that were there more than once (only the last one was kept).
+    pub duplicates: Vec<Duplicate>,
 }
 
 /// Shows sizes only: the user's file may hold their own provider keys.
@@ -121,6 +143,7 @@ impl fmt::Debug for MergeOutcome {
             .field("text_len", &self.text.len())
             .field("removed", &self.removed)
             .field("removed_secret", &self.removed_secret)
+            .field("duplicates", &self.duplicates)
             .finish()
     }
 }
@@ -141,6 +164,11 @@ pub fn merge(existing: Option<&str>, fragment: &Value) -> Result<MergeOutcome, C
     let frag = fragment
         .as_object()
         .ok_or_else(|| invalid("the fragment is not an object"))?;
+    // A byte order mark is kept as it was, and kept out of the parser's way.
+    let (bom, existing) = match existing.map(|t| t.strip_prefix('\u{feff}')) {
+        Some(Some(rest)) => ("\u{feff}", Some(rest)),
+        _ => ("", existing),
+    };
     let source = match existing {
         Some(t) if !t.trim().is_empty() => t.to_string(),
         _ => fresh_document(frag),
@@ -154,6 +182,10 @@ pub fn merge(existing: Option<&str>, fragment: &Value) -> Result<MergeOutcome, C
     let obj = root
         .object_value_or_create()
         .ok_or_else(|| invalid("the top-level value is not an object"))?;
+    let duplicates = find_duplicates(&source);
+    if !duplicates.is_empty() {
+        keep_last_of_each_key(&obj);
+    }
 
     for (key, value) in frag {
         match key.as_str() {
@@ -231,18 +263,95 @@ pub fn merge(existing: Option<&str>, fragment: &Value) -> Result<MergeOutcome, C
     }
 
     Ok(MergeOutcome {
-        text: root.to_string(),
+        text: format!("{bom}{root}"),
         removed,
         removed_secret,
+        duplicates,
     })
+}
+
+/// Every repeated key (all occurrences but the last), in document order, with its position.
+fn find_duplicates(source: &str) -> Vec<Duplicate> {
+    use jsonc_parser::ast::Value as Ast;
+    fn walk(v: &Ast<'_>, prefix: &str, src: &str, out: &mut Vec<Duplicate>) {
+        let Ast::Object(o) = v else { return };
+        let names: Vec<&str> = o.properties.iter().map(|p| p.name.as_str()).collect();
+        for (i, p) in o.properties.iter().enumerate() {
+            let name = names[i];
+            let path = if prefix.is_empty() {
+                name.to_string()
+            } else {
+                format!("{prefix}.{name}")
+            };
+            if names[i + 1..].contains(&name) {
+                let (line, column) = line_column(src, p.range.start);
+                out.push(Duplicate { path, line, column });
+            } else {
+                walk(&p.value, &path, src, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let parsed = jsonc_parser::parse_to_ast(source, &Default::default(), &parse_options());
+    if let Ok(jsonc_parser::ParseResult { value: Some(v), .. }) = parsed {
+        walk(&v, "", source, &mut out);
+    }
+    out
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_column(src: &str, offset: usize) -> (usize, usize) {
+    let before = &src[..offset.min(src.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, column)
+}
+
+/// Removes every occurrence of a repeated key but the last, in this object and every object
+/// nested in the kept values.
+fn keep_last_of_each_key(obj: &CstObject) {
+    let props = obj.properties();
+    let names: Vec<Option<String>> = props
+        .iter()
+        .map(|p| p.name().and_then(|n| n.decoded_value().ok()))
+        .collect();
+    for (i, p) in props.into_iter().enumerate() {
+        if names[i].is_some() && names[i + 1..].contains(&names[i]) {
+            p.remove();
+        } else if let Some(inner) = p.object_value() {
+            keep_last_of_each_key(&inner);
+        }
+    }
 }
 
 /// Plans writing `inputs` into the config at `path` (read now; nothing is written).
 /// The change keeps a backup of the old file, except when it held a literal secret that is
 /// being removed (the backup would keep the secret on disk).
+///
+/// If another run edits the file before this change is applied, the same keys are merged into
+/// its current contents instead (nothing the other run wrote is lost).
 pub fn plan_config(path: &Path, inputs: &ConfigInputs) -> Result<(FileChange, MergeOutcome)> {
     let before = read_optional(path)?;
-    let text = match &before {
+    let fragment = render_fragment(inputs)?;
+    let outcome = merge_bytes(path, before.as_deref(), &fragment)?;
+    let shown = path.to_path_buf();
+    let change = FileChange {
+        path: path.to_path_buf(),
+        after: Some(outcome.text.clone().into_bytes()),
+        before,
+        mode: None,
+        backup: !outcome.removed_secret,
+        sensitive: false,
+        rebase: Some(std::sync::Arc::new(move |current: Option<&[u8]>| {
+            let o = merge_bytes(&shown, current, &fragment)?;
+            Ok(Some(o.text.into_bytes()))
+        })),
+    };
+    Ok((change, outcome))
+}
+
+fn merge_bytes(path: &Path, bytes: Option<&[u8]>, fragment: &Value) -> Result<MergeOutcome> {
+    let text = match bytes {
         Some(b) => Some(std::str::from_utf8(b).map_err(|_| {
             config_error(ConfigError::Invalid {
                 path: path.to_path_buf(),
@@ -251,17 +360,7 @@ pub fn plan_config(path: &Path, inputs: &ConfigInputs) -> Result<(FileChange, Me
         })?),
         None => None,
     };
-    let fragment = render_fragment(inputs)?;
-    let outcome = merge(text, &fragment).map_err(|e| config_error(e.with_path(path)))?;
-    let change = FileChange {
-        path: path.to_path_buf(),
-        after: Some(outcome.text.clone().into_bytes()),
-        before,
-        mode: None,
-        backup: !outcome.removed_secret,
-        sensitive: false,
-    };
-    Ok((change, outcome))
+    merge(text, fragment).map_err(|e| config_error(e.with_path(path)))
 }
 
 /// What `aigate status` reports about an OpenCode config file.
@@ -297,7 +396,10 @@ pub fn inspect(path: &Path) -> Result<ConfigStatus> {
     status.exists = true;
     let value = match std::str::from_utf8(&bytes) {
         Err(_) => Err("the file is not UTF-8 text".to_string()),
-        Ok(text) => match CstRootNode::parse(text, &parse_options()) {
+        Ok(text) => match CstRootNode::parse(
+            text.strip_prefix('\u{feff}').unwrap_or(text),
+            &parse_options(),
+        ) {
             Err(e) => Err(ConfigError::Parse {
                 path: path.to_path_buf(),
                 line: e.line_display(),

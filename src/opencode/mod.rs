@@ -12,6 +12,7 @@ pub mod fragment;
 pub mod merge;
 pub mod paths;
 pub mod v2;
+pub mod v2_config;
 
 pub use auth::{AuthEntry, plan_auth_remove, plan_auth_upsert, read_auth_entry};
 pub use fragment::{BillingMode, ConfigInputs, render_fragment, whitelist_for};

@@ -26,23 +26,17 @@ use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// OpenCode 2's state directory: `$XDG_STATE_HOME/opencode` (else `~/.local/state/opencode`).
-/// Only the process environment's `XDG_STATE_HOME` is honoured, and only when `env` is the
-/// process's own (the sandbox's throwaway home has no state dir of its own).
-pub fn state_dir(env: &Env) -> PathBuf {
-    let from_process = Env::from_process();
-    let xdg = std::env::var_os("XDG_STATE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from);
-    match xdg {
-        Some(x) if from_process.home == env.home => x.join("opencode"),
-        _ => env.home.join(".local").join("state").join("opencode"),
+/// OpenCode 2's state directory: `$XDG_STATE_HOME/opencode`, else `~/.local/state/opencode`.
+pub fn state_dir(env: &Env, xdg_state_home: Option<PathBuf>) -> PathBuf {
+    match xdg_state_home {
+        Some(x) => x.join("opencode"),
+        None => env.home.join(".local").join("state").join("opencode"),
     }
 }
 
-/// The discovery file of a running V2 background service.
-pub fn service_file(env: &Env) -> PathBuf {
-    state_dir(env).join("service.json")
+/// The discovery file of a running V2 background service, in `state_dir`.
+pub fn service_file(state_dir: &Path) -> PathBuf {
+    state_dir.join("service.json")
 }
 
 /// What the discovery file says (the password stays a [`Secret`]).

@@ -1,5 +1,5 @@
 //! `aigate doctor`: everything `status` checks, plus the clients' checks (see
-//! [`crate::checks::clients`]). Runs without a profile too: then it says how to make one and
+//! [`crate::clients::doctor`]). Runs without a profile too: then it says how to make one and
 //! still checks the clients.
 
 use crate::checks::{self, Check, Outcome};
@@ -31,7 +31,7 @@ pub fn doctor(ctx: &Context) -> anyhow::Result<DoctorReport> {
             format!("aigate{} setup", profile_flag(name)),
         )],
     };
-    all.extend(checks::clients::checks(ctx, profile.as_ref()));
+    all.extend(crate::clients::doctor::checks(ctx, profile.as_ref()));
     Ok(DoctorReport {
         profile: name.to_string(),
         profile_exists: profile.is_some(),

@@ -4,4 +4,9 @@
 //! and notes go through `ctx.ui`.
 
 pub mod doctor;
+pub mod gateway;
+pub mod route;
 pub mod status;
+pub mod target;
+
+pub use target::{Target, confirm, require_yes_or_terminal, target};

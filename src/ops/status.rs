@@ -38,6 +38,8 @@ pub struct StatusReport {
     /// No check of OpenCode's config failed.
     pub opencode_config_matches: bool,
     pub auth_json: Option<AuthJson>,
+    /// The installed OpenCode (path, version, source) and OpenCode 2's background service.
+    pub opencode: Option<crate::clients::Detection>,
     /// `ok`, `warn` or `fail`: the worst check.
     pub overall: Outcome,
     pub checks: Vec<Check>,
@@ -72,6 +74,7 @@ pub fn checks(ctx: &Context, profile: &Profile) -> anyhow::Result<Vec<Check>> {
 }
 
 struct Gathered {
+    opencode: Option<crate::clients::Detection>,
     origin: String,
     token: Option<Secret>,
     verify: Option<Result<TokenInfo, ApiError>>,
@@ -81,6 +84,8 @@ struct Gathered {
 
 fn gather(ctx: &Context, profile: &Profile) -> anyhow::Result<Gathered> {
     let pf = profile_flag(ctx.profile_name());
+    // Which OpenCode is installed: found while the token is verified.
+    let detector = crate::clients::start_detection(ctx);
     let (store, stored) = match ctx.store_of(profile.token_store) {
         Ok(s) => {
             let got = s.get(ctx.profile_name()).map_err(|e| format!("{e:#}"));
@@ -132,6 +137,14 @@ fn gather(ctx: &Context, profile: &Profile) -> anyhow::Result<Gathered> {
         &profile_flag(ctx.profile_name()),
     ));
     all.extend(checks::opencode::checks(&oc_facts));
+    // The installed client's own checks (its version; OpenCode 2: its service and token).
+    let detection = detector.wait(&ctx.rt);
+    let adapter = crate::clients::opencode(&detection, &crate::clients::run_parts(ctx));
+    all.extend(adapter.checks(&crate::clients::CheckInput {
+        profile: Some(profile),
+        profile_name: ctx.profile_name(),
+        token: token.as_ref(),
+    }));
     let auth = auth_path.map(|path| AuthJson {
         path,
         matches: all
@@ -139,6 +152,7 @@ fn gather(ctx: &Context, profile: &Profile) -> anyhow::Result<Gathered> {
             .any(|c| c.id == "opencode.auth" && c.status == Outcome::Ok),
     });
     Ok(Gathered {
+        opencode: Some(detection),
         origin,
         token,
         verify,
@@ -183,6 +197,7 @@ impl Gathered {
                 .iter()
                 .any(|c| c.id.starts_with("opencode.config") && c.status == Outcome::Fail),
             auth_json: self.auth,
+            opencode: self.opencode,
             overall: checks::overall(&self.checks),
             exit_code: checks::exit_code(&self.checks),
             problems,
@@ -240,6 +255,9 @@ impl Report for StatusReport {
         ));
         if let Some(a) = &self.auth_json {
             ui.out(&format!("OpenCode auth    {}", a.path.display()));
+        }
+        if let Some(d) = &self.opencode {
+            ui.out(&format!("OpenCode         {}", d.opencode.describe()));
         }
         ui.out("");
         checks::render(ui, &self.checks);

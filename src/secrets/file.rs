@@ -136,6 +136,8 @@ impl SecretStore for FileStore {
     }
 
     fn set(&self, profile: &str, secret: &Secret) -> anyhow::Result<()> {
+        // Read inside the lock: another run's profile written meanwhile is kept.
+        let _lock = crate::files::lock(&self.path)?;
         let mut contents = self.load()?;
         contents
             .tokens
@@ -144,6 +146,7 @@ impl SecretStore for FileStore {
     }
 
     fn delete(&self, profile: &str) -> anyhow::Result<bool> {
+        let _lock = crate::files::lock(&self.path)?;
         let mut contents = self.load()?;
         if contents.tokens.remove(profile).is_none() {
             return Ok(false);

@@ -19,11 +19,20 @@ use super::{SecretStore, StoreKind};
 use crate::Secret;
 use crate::exit::{Failure, Kind};
 
-/// gh waits 3 s for the keychain; so do we.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long one keychain call may take. Generous enough for a Secret Service answering many
+/// clients at once (twenty parallel `aigate status` runs on two busy cores took over 3 s to
+/// connect), short enough that a locked keychain waiting on an unseen prompt fails visibly.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The account used by [`KeychainStore::probe`]; not a valid profile name, so it cannot clash.
+/// The account used by [`KeychainStore::probe`], followed by the process id (see
+/// [`probe_account`]); not a valid profile name, so it cannot clash with a profile.
 const PROBE_ACCOUNT: &str = "aigate keychain probe";
+
+/// This process's probe item: two runs probing at once (any HOME, any profile) each write,
+/// read back and delete their own item, so neither sees the other's marker or deletion.
+fn probe_account() -> String {
+    format!("{PROBE_ACCOUNT} {}", std::process::id())
+}
 
 pub struct KeychainStore {
     store: Arc<CredentialStore>,
@@ -53,7 +62,7 @@ impl KeychainStore {
     pub fn probe(&self) -> Result<(), StoreUnavailable> {
         let marker = format!("probe-{}", fastrand::u64(..));
         let expected = marker.clone();
-        let outcome = self.call(PROBE_ACCOUNT, move |entry| {
+        let outcome = self.call(&probe_account(), move |entry| {
             entry.set_password(&marker)?;
             let back = entry.get_password();
             let removed = entry.delete_credential();
@@ -255,7 +264,7 @@ mod tests {
         let store = mock_store(DEFAULT_TIMEOUT);
         fail_next(
             &store,
-            PROBE_ACCOUNT,
+            &probe_account(),
             keyring_core::Error::NoStorageAccess("Prompt".into()),
         );
         assert!(store.probe().unwrap_err().reason.contains("locked"));

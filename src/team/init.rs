@@ -68,6 +68,7 @@ pub fn init(ctx: &Context) -> anyhow::Result<TeamInitReport> {
         backup: true,
         sensitive: false,
         before,
+        rebase: None,
     };
     let word = match (&change.before, change.is_noop()) {
         (_, true) => "unchanged",

@@ -23,7 +23,7 @@ pub fn target(ctx: &Context) -> anyhow::Result<(String, String)> {
     Ok((p.account_id, p.gateway_id))
 }
 
-pub use crate::cli::parse_person;
+pub use crate::domain::parse_person;
 
 /// The invite: the token is in this report (and so on stdout) exactly once, by design.
 #[derive(Serialize)]

@@ -11,7 +11,6 @@
 pub mod admin;
 pub mod daily;
 pub mod describe;
-pub mod duration;
 pub mod mint;
 pub mod revoke;
 pub mod rotate;

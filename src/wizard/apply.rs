@@ -1,11 +1,11 @@
 //! Carry out a [`Plan`]. Remote changes first (create the gateway, store provider keys), so a
-//! refusal from Cloudflare leaves the disk untouched; then the local changes as one unit:
-//! the keychain and every file, rolled back together on any error or Ctrl-C.
+//! refusal from Cloudflare leaves the disk untouched; then the local changes as one
+//! [`commit`] unit: the keychain and every file, rolled back together on any error or Ctrl-C.
 
 use super::plan::{BillingPlan, GatewayAction, Plan};
 use crate::cloudflare::{Client, NewGateway};
+use crate::commit;
 use crate::context::Context;
-use crate::files::Transaction;
 use crate::interrupt::{self, Critical};
 
 pub struct Applied {
@@ -15,6 +15,21 @@ pub struct Applied {
 
 pub fn apply(ctx: &Context, client: &Client, plan: &mut Plan) -> anyhow::Result<Applied> {
     remote(ctx, client, plan)?;
+    // Every permission the setup needs is proven before the machine is changed. Run: an
+    // authenticated gateway listed its models to this token (an authorised call), or else
+    // one minimal prompt now that `remote` has made sure the gateway exists with
+    // authentication on.
+    if !super::permissions::run_proven(gateway_authenticated(plan), plan.models.source) {
+        super::permissions::require_run(
+            ctx,
+            client,
+            &plan.account.id,
+            &plan.gateway_id,
+            &plan.model,
+            "the token",
+            "nothing was stored or written on this machine",
+        )?;
+    }
     // Which token is stored: a minted Run + Read token, or the given one (crate::tokens).
     let daily = super::daily::choose(ctx, client, plan)?;
     match local(ctx, plan) {
@@ -29,6 +44,11 @@ pub fn apply(ctx: &Context, client: &Client, plan: &mut Plan) -> anyhow::Result<
     }
 }
 
+/// The gateway was already authenticated when the plan read it.
+fn gateway_authenticated(plan: &Plan) -> bool {
+    matches!(&plan.gateway, GatewayAction::Use(g) if g.authentication == Some(true))
+}
+
 fn remote(ctx: &Context, client: &Client, plan: &Plan) -> anyhow::Result<()> {
     let account = &plan.account.id;
     match &plan.gateway {
@@ -41,11 +61,14 @@ fn remote(ctx: &Context, client: &Client, plan: &Plan) -> anyhow::Result<()> {
                 client.create_gateway(account, &NewGateway::recommended(&plan.gateway_id)),
             );
             drop(spinner);
-            created?;
-            ctx.ui.ok(&format!(
-                "Created gateway '{}' (authentication on, logs on)",
-                plan.gateway_id
-            ));
+            match created {
+                Ok(_) => ctx.ui.ok(&format!(
+                    "Created gateway '{}' (authentication on, logs on)",
+                    plan.gateway_id
+                )),
+                Err(e) if e.code() == Some(7001) => lost_create_race(ctx, client, plan, e)?,
+                Err(e) => return Err(e.into()),
+            }
         }
         GatewayAction::EnableAuthentication(g) => {
             let mut g = g.clone();
@@ -97,56 +120,87 @@ fn remote(ctx: &Context, client: &Client, plan: &Plan) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Another run created the same gateway id between our look-up and our create: use it when
+/// it is equivalent (exists, authentication on), otherwise say what to do.
+fn lost_create_race(
+    ctx: &Context,
+    client: &Client,
+    plan: &Plan,
+    err: crate::cloudflare::ApiError,
+) -> anyhow::Result<()> {
+    let id = &plan.gateway_id;
+    let found = ctx.rt.block_on(client.get_gateway(&plan.account.id, id))?;
+    match found {
+        Some(g) if g.authentication == Some(true) => {
+            ctx.ui.ok(&format!(
+                "Gateway '{id}' was created a moment ago by another run; using it (authentication on)"
+            ));
+            Ok(())
+        }
+        Some(_) => Err(anyhow::Error::new(err).context(
+            crate::exit::Failure::new(
+                crate::exit::Kind::Other,
+                format!(
+                    "gateway '{id}' was created meanwhile by someone else, with authentication                      off; nothing was stored or written on this machine"
+                ),
+            )
+            .with_hint(format!(
+                "run `aigate setup --gateway {id}` again to use it (aigate turns authentication                  on), or pick another id"
+            )),
+        )),
+        None => Err(anyhow::Error::new(err).context(
+            crate::exit::Failure::new(
+                crate::exit::Kind::Other,
+                format!("Cloudflare says gateway '{id}' exists but does not show it"),
+            )
+            .with_hint("wait a moment and run `aigate setup` again, or pick another gateway id"),
+        )),
+    }
+}
+
 fn local(ctx: &Context, plan: &Plan) -> anyhow::Result<Applied> {
     let _critical = Critical::enter();
-    interrupt::checkpoint()?;
-    let profile = &plan.profile;
-
-    // The keychain first, remembering what it held so it can be put back.
-    let previous_token = if plan.token_already_stored {
-        None
-    } else {
-        let old = plan.store.get(profile).ok().flatten();
-        plan.store.set(profile, &plan.token)?;
-        Some(old)
+    let store_in_client = || {
+        plan.client
+            .store_credential(&plan.token, &plan.account.id, &plan.gateway_id)
+            .map_err(|e| {
+                e.context(format!(
+                    "could not store the token in {}; nothing was changed",
+                    plan.client.label()
+                ))
+            })
     };
-    let restore_token = || {
-        if let Some(old) = &previous_token {
-            let _ = match old {
-                Some(t) => plan.store.set(profile, t),
-                None => plan.store.delete(profile).map(|_| ()),
-            };
-        }
+    let unit = commit::Unit {
+        last: plan
+            .credential_api
+            .then_some(&store_in_client as &dyn Fn() -> anyhow::Result<()>),
+        store: plan.store.as_ref(),
+        profile: &plan.profile,
+        token: (!plan.token_already_stored).then_some(&plan.token),
+        changes: [
+            Some(&plan.config_change),
+            plan.auth_change.as_ref(),
+            Some(&plan.state_change),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
     };
-
-    let mut txn = Transaction::new();
-    let changes = [
-        Some(&plan.config_change),
-        plan.auth_change.as_ref(),
-        Some(&plan.state_change),
-    ];
-    let mut written = vec![];
-    for change in changes.into_iter().flatten() {
-        let step = interrupt::checkpoint().and_then(|_| txn.apply(change));
-        if let Err(e) = step {
-            let rolled = txn.rollback();
-            restore_token();
-            if let Err(r) = rolled {
-                ctx.ui.error(&format!("could not undo every change: {r:#}"));
-            }
-            return Err(e);
-        }
-        if !change.is_noop() {
-            written.push(change.path.clone());
-        }
+    let done = commit::commit(&unit)?;
+    interrupt::saved(&format!(
+        "setup of profile '{}' was saved (token in {}, {})",
+        plan.profile,
+        plan.store.describe(),
+        plan.config_change.path.display()
+    ));
+    let backups = done.backups;
+    if plan.credential_api {
+        ctx.ui.ok(&format!(
+            "Token stored in {} (its credential store, through its local server)",
+            plan.client.label()
+        ));
     }
-    if let Err(e) = interrupt::checkpoint() {
-        let _ = txn.rollback();
-        restore_token();
-        return Err(e);
-    }
-    let backups = txn.commit();
-    if previous_token.is_some() {
+    if done.token_stored {
         ctx.ui
             .ok(&format!("Token stored in {}", plan.store.describe()));
     } else {
@@ -171,6 +225,6 @@ fn local(ctx: &Context, plan: &Plan) -> anyhow::Result<Applied> {
     }
     Ok(Applied {
         backups,
-        files_written: written,
+        files_written: done.files_written,
     })
 }

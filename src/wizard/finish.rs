@@ -50,7 +50,28 @@ pub fn test_prompt(
     model: &str,
     prompt: &str,
 ) -> anyhow::Result<ChatOutcome> {
-    let route = route_for(model);
+    test_prompt_on(
+        ctx,
+        client,
+        account,
+        gateway,
+        model,
+        &route_for(model),
+        prompt,
+    )
+}
+
+/// [`test_prompt`] by a given route (the installed client's, see `clients::ClientAdapter`).
+pub fn test_prompt_on(
+    ctx: &Context,
+    client: &Client,
+    account: &str,
+    gateway: &str,
+    model: &str,
+    route: &Route,
+    prompt: &str,
+) -> anyhow::Result<ChatOutcome> {
+    let route = route.clone();
     let spinner = ctx.ui.spinner(&format!(
         "Sending a test prompt to {model} ({})…",
         describe_route(&route)
@@ -73,7 +94,7 @@ pub fn test_prompt(
     };
     let outcome = ctx
         .rt
-        .block_on(client.chat(account, gateway, &req, &mut on_text));
+        .block_on(client.chat_on(account, gateway, &route, &req, &mut on_text));
     if started {
         eprintln!();
     }
@@ -109,12 +130,14 @@ pub fn check(ctx: &Context, client: &Client, plan: &super::Plan) -> anyhow::Resu
         );
         ctx.rt.spawn(async move { c.list_models(&a, &g).await })
     });
-    let test = test_prompt(
+    // The route the installed client takes (OpenCode 2: the compat step for every model).
+    let test = test_prompt_on(
         ctx,
         client,
         &plan.account.id,
         &plan.gateway_id,
         &plan.model,
+        &plan.client.test_route(&plan.model),
         TEST_PROMPT,
     );
     let models = match listing {

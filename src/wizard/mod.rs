@@ -6,6 +6,7 @@ pub mod apply;
 mod daily;
 pub mod finish;
 pub mod gather;
+pub mod permissions;
 pub mod plan;
 
 pub use plan::Plan;

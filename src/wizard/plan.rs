@@ -104,6 +104,10 @@ pub struct Plan {
     pub config_change: FileChange,
     pub config_merge: MergeOutcome,
     pub auth_change: Option<FileChange>,
+    /// The client the config is written for (OpenCode V1 or V2).
+    pub client: Box<dyn crate::clients::ClientAdapter>,
+    /// The token also goes to the client's own API (OpenCode 2's server) when applied.
+    pub credential_api: bool,
     pub state_change: FileChange,
     pub new_profile: Profile,
     pub run_test: bool,

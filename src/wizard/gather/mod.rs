@@ -41,6 +41,8 @@ pub struct Answers {
     pub billing: crate::wizard::plan::BillingPlan,
     pub models: model::ModelChoice,
     pub store: storage::Store,
+    /// The installed OpenCode (detected while steps 1-5 ran).
+    pub detection: crate::clients::Detection,
 }
 
 pub fn gather(
@@ -73,6 +75,8 @@ pub fn gather(
     let store = store?;
     pool.unwrap_or_else(|p| std::panic::resume_unwind(p))?;
 
+    // Which OpenCode is installed: found in the background while the network steps run.
+    let detector = crate::clients::start_detection(ctx);
     ctx.ui.heading("1. Cloudflare API token");
     let (tok, mut reads) = token::step(q, &store)?;
 
@@ -89,6 +93,7 @@ pub fn gather(
     let models = model::step(q, &mut reads, &account, &gw, &billing)?;
 
     ctx.ui.heading("6. Token storage and OpenCode");
+    let detection = detector.wait(&ctx.rt);
     output::step(
         q,
         state.clone(),
@@ -99,6 +104,7 @@ pub fn gather(
             billing,
             models,
             store,
+            detection,
         },
     )
 }

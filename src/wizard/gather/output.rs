@@ -12,7 +12,7 @@ use crate::state::{Profile, State};
 use crate::wizard::plan::{BillingPlan, Plan};
 use std::path::PathBuf;
 
-pub fn step(q: &mut Ask<'_>, mut state: State, answers: Answers) -> anyhow::Result<Plan> {
+pub fn step(q: &mut Ask<'_>, _state: State, answers: Answers) -> anyhow::Result<Plan> {
     let (ctx, args, previous) = (q.ctx, q.args, q.previous);
     let prompter = &mut *q.prompter;
     let Answers {
@@ -22,7 +22,19 @@ pub fn step(q: &mut Ask<'_>, mut state: State, answers: Answers) -> anyhow::Resu
         billing,
         models,
         store,
+        detection,
     } = answers;
+    let client = crate::clients::opencode(&detection, &crate::clients::run_parts(ctx));
+    ctx.ui.info(&format!(
+        "Client: {}{}",
+        detection.opencode.describe(),
+        detection
+            .opencode
+            .path
+            .as_ref()
+            .map(|p| format!(" at {}", p.display()))
+            .unwrap_or_default()
+    ));
     // Where the token goes was settled before the first question (`storage::probe`).
     let token_already_stored =
         matches!(store.get(ctx.profile_name()), Ok(Some(t)) if t.same_as(&tok.token));
@@ -65,29 +77,56 @@ pub fn step(q: &mut Ask<'_>, mut state: State, answers: Answers) -> anyhow::Resu
         },
         available_models: models.list.models.iter().map(|m| m.id.clone()).collect(),
     };
-    let (config_change, config_merge) = opencode::plan_config(&config_path, &inputs)?;
+    let crate::clients::ConfigPlan {
+        change: config_change,
+        merge: config_merge,
+    } = client.plan_config(&crate::clients::ConfigTarget {
+        path: &config_path,
+        inputs: &inputs,
+    })?;
+    // A file holding a literal secret is not backed up (the backup would keep the secret).
+    let backup_note = if config_merge.removed_secret {
+        "no backup is kept, as it would keep the secret on disk"
+    } else {
+        "a backup is kept"
+    };
     for removed in &config_merge.removed {
         ctx.ui.warn(&format!(
-            "{} will be removed from {}: it would bypass the gateway or leak the token (a backup is kept)",
+            "{} will be removed from {}: it would bypass the gateway or leak the token ({backup_note})",
             removed,
+            config_path.display()
+        ));
+    }
+    for d in &config_merge.duplicates {
+        ctx.ui.warn(&format!(
+            "{}: {d}; OpenCode uses the last one, so the earlier ones will be removed",
             config_path.display()
         ));
     }
 
     let auth_path = opencode::auth_json_path(&ctx.env);
+    let mut credential_api = false;
     let auth_change = match delivery {
-        TokenDelivery::OpencodeAuth => Some(opencode::plan_auth_upsert(
-            &auth_path,
-            &tok.token,
-            &account.id,
-            &gw.id,
-        )?),
+        TokenDelivery::OpencodeAuth => {
+            match client.credential(&ctx.env, &tok.token, &account.id, &gw.id)? {
+                Some(crate::clients::Credential::File(change)) => Some(change),
+                Some(crate::clients::Credential::Api) => {
+                    credential_api = true;
+                    None
+                }
+                None => None,
+            }
+        }
         // Switching back to env delivery takes the token out of auth.json again.
         TokenDelivery::Env if previous.is_some_and(|p| p.auth_json.is_some()) => {
             opencode::plan_auth_remove(&auth_path)?
         }
         TokenDelivery::Env => None,
     };
+    let auth_json = auth_change
+        .as_ref()
+        .filter(|_| delivery == TokenDelivery::OpencodeAuth)
+        .map(|c| c.path.clone());
 
     let new_profile = Profile {
         account_id: account.id.clone(),
@@ -100,13 +139,11 @@ pub fn step(q: &mut Ask<'_>, mut state: State, answers: Answers) -> anyhow::Resu
         token_store: store.kind(),
         token_delivery: delivery,
         opencode_config: config_path,
-        auth_json: (delivery == TokenDelivery::OpencodeAuth).then_some(auth_path),
+        auth_json,
         stored_token: previous.and_then(|p| p.stored_token.clone()),
     };
-    state
-        .profiles
-        .insert(ctx.profile_name().to_string(), new_profile.clone());
-    let state_change = state.plan_write(&ctx.state_path)?;
+    let state_change =
+        State::plan_upsert(&ctx.state_path, ctx.profile_name(), new_profile.clone())?;
 
     Ok(Plan {
         profile: ctx.profile_name().to_string(),
@@ -126,6 +163,8 @@ pub fn step(q: &mut Ask<'_>, mut state: State, answers: Answers) -> anyhow::Resu
         config_change,
         config_merge,
         auth_change,
+        client,
+        credential_api,
         state_change,
         new_profile,
         run_test: !args.skip_test,

@@ -29,6 +29,7 @@ pub fn step<'c>(q: &mut Ask<'c>, store: &Store) -> anyhow::Result<(VerifiedToken
     let mut asked_again = false;
     for attempt in 1..=TOKEN_ATTEMPTS {
         let (token, source) = obtain(q, store, asked_again)?;
+        crate::context::check_token_shape(&token, source.describe())?;
         match verify(q, token, source) {
             Ok(done) => return Ok(done),
             Err(e) if retryable(q, &e, source) && attempt < TOKEN_ATTEMPTS => {
@@ -156,19 +157,28 @@ fn obtain(
         )?;
         return Ok((token, TokenSource::Prompt));
     }
-    if args.token_stdin {
-        return Ok((read_token_stdin()?, TokenSource::Stdin));
-    }
-    if let Some(t) = env_token() {
-        return Ok((t, TokenSource::EnvVar));
-    }
     if ctx.sandbox.is_some() {
+        // The sandbox never uses a real token: not from stdin, the environment or a store.
+        if args.token_stdin {
+            ctx.ui
+                .note("Sandbox: --token-stdin is ignored (standard input is not read).");
+        }
+        if env_token().is_some() {
+            ctx.ui
+                .note("Sandbox: CLOUDFLARE_API_TOKEN is set and ignored.");
+        }
         ctx.ui
             .note("Sandbox: using the emulator's demo token (no real account needed).");
         return Ok((
             Secret::new(crate::emulator::sandbox::TOKEN),
             TokenSource::Sandbox,
         ));
+    }
+    if args.token_stdin {
+        return Ok((read_token_stdin()?, TokenSource::Stdin));
+    }
+    if let Some(t) = env_token() {
+        return Ok((t, TokenSource::EnvVar));
     }
     if let Some(p) = previous
         && let Ok(Some(stored)) = super::storage::stored_token(ctx, store, p.token_store)

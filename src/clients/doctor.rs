@@ -3,9 +3,9 @@
 //! The extension point is [`CONTRIBUTORS`]: each entry is a function that looks at the run
 //! (its environment, runtime and HTTP pool through the [`Context`]) and the profile (if one is
 //! set up) and returns its checks. A client adapter adds its checks with one line in that
-//! table, e.g. `crate::clients::opencode::doctor_checks,`. Ids start with `client.<name>`.
+//! table, e.g. `super::opencode::doctor_checks,`. Ids start with `client.<name>`.
 
-use super::Check;
+use crate::checks::Check;
 use crate::context::Context;
 use crate::state::Profile;
 
@@ -13,7 +13,7 @@ use crate::state::Profile;
 pub type Contributor = fn(&Context, Option<&Profile>) -> Vec<Check>;
 
 /// Every source `doctor` asks, in order. Add a client's checks here.
-pub const CONTRIBUTORS: &[Contributor] = &[opencode_installed];
+pub const CONTRIBUTORS: &[Contributor] = &[opencode_installed, super::doctor_checks];
 
 /// Every contributor's checks, in table order.
 pub fn checks(ctx: &Context, profile: Option<&Profile>) -> Vec<Check> {
