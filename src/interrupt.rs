@@ -5,7 +5,6 @@
 //! Either way the terminal is restored first: dialoguer hides the cursor, and a hidden
 //! password prompt turns echo off.
 
-#[cfg(unix)]
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 

@@ -8,8 +8,7 @@ use crate::Secret;
 use crate::cloudflare::Client;
 use crate::context::{Context, profile_flag};
 use crate::domain::TokenDelivery;
-use crate::files::Transaction;
-use crate::interrupt::{self, Critical};
+use crate::interrupt::Critical;
 use crate::opencode;
 use crate::report::Report;
 use crate::state::{Profile, StoredToken, StoredTokenKind};
@@ -136,7 +135,6 @@ fn store(
 ) -> anyhow::Result<Option<PathBuf>> {
     let name = ctx.profile_name();
     let store = ctx.store_of(profile.token_store)?;
-    let old = store.get(name).context("cannot read the stored token")?;
     let auth_change = match (&profile.token_delivery, &profile.auth_json) {
         (TokenDelivery::OpencodeAuth, Some(path)) => Some(opencode::plan_auth_upsert(
             path,
@@ -146,30 +144,17 @@ fn store(
         )?),
         _ => None,
     };
-    let mut state = ctx.load_state()?;
-    if let Some(p) = state.profiles.get_mut(name) {
-        p.stored_token = Some(record.clone());
-    }
-    let state_change = state.plan_write(&ctx.state_path)?;
+    let mut updated = profile.clone();
+    updated.stored_token = Some(record.clone());
+    let state_change = crate::state::State::plan_upsert(&ctx.state_path, name, updated)?;
     let _critical = Critical::enter();
-    interrupt::checkpoint()?;
-    store
-        .set(name, value)
-        .context("could not store the new token value")?;
-    let mut txn = Transaction::new();
-    for change in [auth_change.as_ref(), Some(&state_change)]
-        .into_iter()
-        .flatten()
-    {
-        if let Err(e) = txn.apply(change) {
-            let _ = txn.rollback();
-            let _ = match &old {
-                Some(t) => store.set(name, t),
-                None => store.delete(name).map(|_| ()),
-            };
-            return Err(e.context("could not save the new token value"));
-        }
-    }
-    txn.commit();
+    crate::commit::commit(&crate::commit::Unit {
+        store: store.as_ref(),
+        profile: name,
+        token: Some(value),
+        changes: auth_change.iter().chain([&state_change]).collect(),
+        last: None,
+    })
+    .context("could not save the new token value")?;
     Ok(auth_change.map(|c| c.path))
 }

@@ -41,10 +41,8 @@ pub fn choose(ctx: &Context, client: &Client, plan: &mut Plan) -> anyhow::Result
         }
     }
     plan.new_profile.stored_token = Some(decided.record().clone());
-    let mut state = state;
-    state
-        .profiles
-        .insert(plan.profile.clone(), plan.new_profile.clone());
-    plan.state_change = state.plan_write(&ctx.state_path)?;
+    // Merged into profiles.json as it is when committed (another run may have added a profile).
+    plan.state_change =
+        crate::state::State::plan_upsert(&ctx.state_path, &plan.profile, plan.new_profile.clone())?;
     Ok(decided)
 }
