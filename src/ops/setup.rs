@@ -136,7 +136,14 @@ pub fn setup(ctx: &Context, args: &SetupArgs) -> anyhow::Result<SetupReport> {
     if prompter.interactive() && !prompter.confirm("Apply this plan?", true, "--non-interactive")? {
         return Err(Failure::new(Kind::Other, "the plan was declined; nothing was changed").into());
     }
-    Ok(SetupReport::Applied(Box::new(carry_out(ctx, plan)?)))
+    let report = carry_out(ctx, plan)?;
+    if let Some(s) = ctx.sandbox.as_ref().filter(|s| s.keep) {
+        ctx.ui.note(&format!(
+            "Sandbox directory {} (kept: --keep-sandbox)",
+            s.dir.display()
+        ));
+    }
+    Ok(SetupReport::Applied(Box::new(report)))
 }
 
 /// Apply the plan, then list the models and send the test prompt (unless `--skip-test`).
@@ -247,8 +254,7 @@ impl AppliedReport {
         let pf = profile_flag(&self.plan.profile);
         if let Some(dir) = &self.plan.sandbox_dir {
             if self.sandbox_kept {
-                ui.info("That was the sandbox: nothing outside this directory was touched:");
-                ui.info(&format!("  {} (kept: --keep-sandbox)", dir.display()));
+                ui.info("That was the sandbox: nothing outside its directory (kept, above) was touched.");
             } else {
                 ui.info(&format!(
                     "That was the sandbox: nothing outside {} was touched, and it is removed now (--keep-sandbox keeps it).",
