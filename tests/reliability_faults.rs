@@ -4,7 +4,6 @@
 //! unreachable") and leave the disk and the keychain exactly as they were.
 //!
 //! Not covered: a timeout (the client waits 30 s per request; a case would take minutes).
-//! `usage` gets its row in [`COMMANDS`] when that command exists.
 
 mod common;
 use aigate::emulator::{Fault, FaultRule};
@@ -64,7 +63,14 @@ const COMMANDS: &[(&str, &[&str], &[Route])] = &[
             r("models", "GET", "/compat/models"),
         ],
     ),
-    // ("usage", &["usage"], &[r("logs", "GET", "/logs")]),  // when `aigate usage` lands
+    (
+        "usage",
+        &["usage", "--since", "1h"],
+        &[
+            r("analytics", "POST", "/graphql"),
+            r("logs", "GET", "/logs"),
+        ],
+    ),
 ];
 
 fn faults() -> Vec<(&'static str, Fault)> {

@@ -85,6 +85,21 @@ pub fn summarise(ctx: &Context, since: Span, by: UsageBy) -> anyhow::Result<Usag
         )
     });
     api_requests += 2 + u32::from(analytics_on);
+    // Analytics or logs that are off or refused are notes; Cloudflare itself failing (5xx,
+    // 429, resets after the retries) is not a summary with holes but exit 4.
+    let down = |e: &ApiError| e.exit_kind() == crate::exit::Kind::Unreachable;
+    if let Some(Err(AnalyticsError::Api(e))) = &an
+        && down(e)
+    {
+        return Err(anyhow::Error::new(e.clone()).context("Cloudflare's analytics did not answer"));
+    }
+    for page in [&failures, &oldest] {
+        if let Err(e) = page
+            && down(e)
+        {
+            return Err(anyhow::Error::new(e.clone()).context("Cloudflare's logs did not answer"));
+        }
+    }
     let analytics = match an {
         Some(Ok(x)) => {
             if x.high == Some(HighQuantile::P90) {
