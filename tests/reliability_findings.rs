@@ -170,11 +170,13 @@ fn an_oversized_or_control_character_token_is_refused_locally() {
 #[test]
 fn ctrl_c_during_the_test_prompt_says_what_was_saved() {
     let w = World::new();
-    // Model lists are slowed so the test prompt's hold below is in place before it starts.
+    // The test prompt (the POST to the gateway after the setup was saved) is held. The
+    // gateway is authenticated and lists its models to the token, so nothing is POSTed to it
+    // before the save: the hold meets the test prompt only.
     w.emu.inject(FaultRule {
-        method: Some("GET".into()),
-        path_contains: "/compat/models".into(),
-        fault: Fault::Latency(Duration::from_millis(1500)),
+        method: Some("POST".into()),
+        path_contains: "/existing-gw".into(),
+        fault: Fault::Latency(Duration::from_secs(20)),
         times: 0,
     });
     let mut cmd = w.aigate_std();
@@ -195,13 +197,7 @@ fn ctrl_c_during_the_test_prompt_says_what_was_saved() {
         assert!(std::time::Instant::now() < deadline, "setup never saved");
         std::thread::sleep(Duration::from_millis(20));
     }
-    // Saved. Hold the test prompt (the next POST to the gateway).
-    w.emu.inject(FaultRule {
-        method: Some("POST".into()),
-        path_contains: "/existing-gw".into(),
-        fault: Fault::Latency(Duration::from_secs(20)),
-        times: 0,
-    });
+    // Saved; the test prompt is held (below) while Ctrl-C arrives.
     let posts = || {
         w.emu
             .requests()
