@@ -175,11 +175,18 @@ impl ClientAdapter for Codex {
         out
     }
 
+    /// The profile sends [`codex::TOKEN_ENV`] as `cf-aig-authorization`. `CLOUDFLARE_API_KEY`
+    /// is the contract's name for Codex (spec/cli.md) and what Cloudflare's own Codex page has
+    /// users reference: set for this process too, so such a hand-written profile works; aigate's
+    /// profile never names it as `env_key` (that would send it as a provider key).
     fn run_secrets(&self, _: &Profile, _: &str, token: &Secret) -> Vec<(&'static str, Secret)> {
-        vec![(
-            codex::TOKEN_ENV,
-            Secret::new(format!("Bearer {}", token.expose())),
-        )]
+        vec![
+            (
+                codex::TOKEN_ENV,
+                Secret::new(format!("Bearer {}", token.expose())),
+            ),
+            ("CLOUDFLARE_API_KEY", token.clone()),
+        ]
     }
 }
 

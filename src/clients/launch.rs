@@ -228,6 +228,12 @@ mod tests {
         assert_eq!(l.args, ["--profile", "aigate-work", "exec", "hi"]);
         let tok = l.env.iter().find(|(k, _)| k == codex::TOKEN_ENV).unwrap();
         assert_eq!(tok.1.expose(), "Bearer t");
+        let key = l
+            .env
+            .iter()
+            .find(|(k, _)| k == "CLOUDFLARE_API_KEY")
+            .unwrap();
+        assert_eq!(key.1.expose(), "t", "the contract's variable for Codex");
         let own = vec![OsString::from("-p"), OsString::from("mine")];
         let l = prepare("codex".as_ref(), &own, &profile(), &Secret::new("t"), &at).unwrap();
         assert_eq!(l.args, own);
