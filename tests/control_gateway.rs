@@ -7,34 +7,6 @@ mod common;
 use common::*;
 use serde_json::{Value, json};
 
-const BASE: &[&str] = &[
-    "--account-id",
-    ACCOUNT,
-    "--gateway",
-    "existing-gw",
-    "--billing",
-    "unified",
-    "--skip-test",
-];
-
-fn set_up() -> World {
-    let w = World::new();
-    w.setup(TOKEN, BASE).assert_code(0);
-    w
-}
-
-#[track_caller]
-fn assert_schema(name: &str, doc: &Value) {
-    let path = format!("{}/schemas/{name}.json", env!("CARGO_MANIFEST_DIR"));
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let v = jsonschema::options()
-        .should_validate_formats(true)
-        .build(&schema)
-        .unwrap();
-    let errors: Vec<String> = v.iter_errors(doc).map(|e| e.to_string()).collect();
-    assert!(errors.is_empty(), "{name}.json: {errors:?}\n{doc:#}");
-}
-
 fn gateway_json(w: &World) -> serde_json::Map<String, Value> {
     w.emu
         .gateway(ACCOUNT, "existing-gw")
@@ -46,7 +18,7 @@ fn gateway_json(w: &World) -> serde_json::Map<String, Value> {
 
 #[test]
 fn gateway_set_changes_one_field_and_keeps_every_other_byte_for_byte() {
-    let w = set_up();
+    let w = set_up_existing();
     // Settings aigate never writes, some of them unusual, must survive the PUT untouched.
     for (k, v) in [
         ("retry_delay", json!(1250)),
@@ -139,7 +111,7 @@ fn gateway_set_changes_one_field_and_keeps_every_other_byte_for_byte() {
 
 #[test]
 fn gateway_set_refuses_before_any_request() {
-    let w = set_up();
+    let w = set_up_existing();
     w.emu.clear_requests();
     // No terminal and no --yes: exit 2 naming --yes.
     let out = w.run(w.aigate().args(["gateway", "set", "--zdr", "on"]));
@@ -167,7 +139,7 @@ fn gateway_set_refuses_before_any_request() {
 
 #[test]
 fn a_spend_limit_set_through_aigate_refuses_traffic_and_usage_says_why() {
-    let w = set_up();
+    let w = set_up_existing();
     let out = w.run(w.aigate().args([
         "--json",
         "gateway",

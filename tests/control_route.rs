@@ -4,39 +4,10 @@
 
 mod common;
 use common::*;
-use serde_json::Value;
-
-const BASE: &[&str] = &[
-    "--account-id",
-    ACCOUNT,
-    "--gateway",
-    "existing-gw",
-    "--billing",
-    "unified",
-    "--skip-test",
-];
-
-fn set_up() -> World {
-    let w = World::new();
-    w.setup(TOKEN, BASE).assert_code(0);
-    w
-}
-
-#[track_caller]
-fn assert_schema(name: &str, doc: &Value) {
-    let path = format!("{}/schemas/{name}.json", env!("CARGO_MANIFEST_DIR"));
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let v = jsonschema::options()
-        .should_validate_formats(true)
-        .build(&schema)
-        .unwrap();
-    let errors: Vec<String> = v.iter_errors(doc).map(|e| e.to_string()).collect();
-    assert!(errors.is_empty(), "{name}.json: {errors:?}\n{doc:#}");
-}
 
 #[test]
 fn a_route_falls_back_when_its_first_model_fails_and_the_log_shows_it() {
-    let w = set_up();
+    let w = set_up_existing();
     let out = w.run(w.aigate().args([
         "--json",
         "route",
@@ -144,7 +115,7 @@ fn a_route_falls_back_when_its_first_model_fails_and_the_log_shows_it() {
 
 #[test]
 fn route_create_checks_everything_before_writing() {
-    let w = set_up();
+    let w = set_up_existing();
     w.emu.clear_requests();
     // Flag values: clap refuses them, no request.
     for bad in [

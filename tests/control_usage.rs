@@ -10,34 +10,6 @@ use chrono::{Duration, Utc};
 use common::*;
 use serde_json::Value;
 
-const BASE: &[&str] = &[
-    "--account-id",
-    ACCOUNT,
-    "--gateway",
-    "existing-gw",
-    "--billing",
-    "unified",
-    "--skip-test",
-];
-
-fn set_up() -> World {
-    let w = World::new();
-    w.setup(TOKEN, BASE).assert_code(0);
-    w
-}
-
-#[track_caller]
-fn assert_schema(name: &str, doc: &Value) {
-    let path = format!("{}/schemas/{name}.json", env!("CARGO_MANIFEST_DIR"));
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let v = jsonschema::options()
-        .should_validate_formats(true)
-        .build(&schema)
-        .unwrap();
-    let errors: Vec<String> = v.iter_errors(doc).map(|e| e.to_string()).collect();
-    assert!(errors.is_empty(), "{name}.json: {errors:?}\n{doc:#}");
-}
-
 #[allow(clippy::too_many_arguments)]
 fn entry(
     mins_ago: i64,
@@ -86,7 +58,7 @@ fn close(a: &Value, b: f64) -> bool {
 
 #[test]
 fn usage_numbers_equal_a_hand_computation() {
-    let w = set_up();
+    let w = set_up_existing();
     let g = "existing-gw";
     w.emu.seed_history(
         ACCOUNT,
@@ -202,7 +174,7 @@ fn usage_numbers_equal_a_hand_computation() {
 
 #[test]
 fn one_hundred_thousand_requests_take_a_bounded_number_of_api_requests() {
-    let w = set_up();
+    let w = set_up_existing();
     let entries = HistoryEntry::generate(100_000, Utc::now(), Duration::hours(20));
     let errors = entries.iter().filter(|e| e.status >= 400).count() as u64;
     let cached = entries.iter().filter(|e| e.cached).count() as u64;
@@ -241,7 +213,7 @@ fn one_hundred_thousand_requests_take_a_bounded_number_of_api_requests() {
 
 #[test]
 fn usage_says_when_retention_cut_the_window_and_p95_is_missing() {
-    let w = set_up();
+    let w = set_up_existing();
     w.emu.seed_history(
         ACCOUNT,
         "existing-gw",
@@ -280,7 +252,7 @@ fn usage_says_when_retention_cut_the_window_and_p95_is_missing() {
 
 #[test]
 fn usage_says_when_logs_and_analytics_are_off() {
-    let w = set_up();
+    let w = set_up_existing();
     w.emu
         .set_gateway_field(ACCOUNT, "existing-gw", "collect_logs", false.into());
     w.emu.set_analytics_limits(AnalyticsLimits {
@@ -297,7 +269,7 @@ fn usage_says_when_logs_and_analytics_are_off() {
 
 #[test]
 fn usage_flags_are_checked_before_anything_happens() {
-    let w = set_up();
+    let w = set_up_existing();
     w.emu.clear_requests();
     for bad in [
         &["--since", "24"][..],
@@ -315,7 +287,7 @@ fn usage_flags_are_checked_before_anything_happens() {
 /// truncated to the second, dropping what had just happened).
 #[test]
 fn usage_counts_what_happened_this_second() {
-    let w = set_up();
+    let w = set_up_existing();
     w.emu.seed_history(
         ACCOUNT,
         "existing-gw",
@@ -330,7 +302,7 @@ fn usage_counts_what_happened_this_second() {
 #[test]
 fn usage_on_a_terminal_draws_unicode_bars() {
     use expectrl::Session;
-    let w = set_up();
+    let w = set_up_existing();
     w.emu.seed_history(
         ACCOUNT,
         "existing-gw",

@@ -7,22 +7,6 @@ use aigate::emulator::{Fault, FaultRule};
 use common::*;
 use serde_json::Value;
 
-const BASE: &[&str] = &[
-    "--account-id",
-    ACCOUNT,
-    "--gateway",
-    "existing-gw",
-    "--billing",
-    "unified",
-    "--skip-test",
-];
-
-fn set_up() -> World {
-    let w = World::new();
-    w.setup(TOKEN, BASE).assert_code(0);
-    w
-}
-
 fn check<'a>(j: &'a Value, id: &str) -> &'a Value {
     j["checks"]
         .as_array()
@@ -48,7 +32,7 @@ fn edit_config(w: &World, f: impl FnOnce(&mut serde_json::Map<String, Value>)) {
 
 #[test]
 fn a_fresh_setup_passes_every_check() {
-    let w = set_up();
+    let w = set_up_existing();
     let (out, j) = status_json(&w);
     out.assert_code(0);
     assert_ne!(j["overall"], "fail", "{j:#}");
@@ -69,7 +53,7 @@ fn a_fresh_setup_passes_every_check() {
 
 #[test]
 fn a_disabled_provider_fails() {
-    let w = set_up();
+    let w = set_up_existing();
     edit_config(&w, |m| {
         m.insert(
             "disabled_providers".into(),
@@ -96,7 +80,7 @@ fn a_disabled_provider_fails() {
 
 #[test]
 fn enabled_providers_without_the_gateway_fails() {
-    let w = set_up();
+    let w = set_up_existing();
     edit_config(&w, |m| {
         m.insert("enabled_providers".into(), serde_json::json!(["anthropic"]));
     });
@@ -107,7 +91,7 @@ fn enabled_providers_without_the_gateway_fails() {
 
 #[test]
 fn a_jsonc_syntax_error_is_named_with_line_and_column() {
-    let w = set_up();
+    let w = set_up_existing();
     std::fs::write(
         w.opencode_config(),
         "{\n  // a comment\n  \"model\": \"cloudflare-ai-gateway/openai/gpt-5-mini\"\n  \"small_model\": 1,\n}\n",
@@ -132,7 +116,7 @@ fn a_jsonc_syntax_error_is_named_with_line_and_column() {
 
 #[test]
 fn leak_trap_keys_and_drift_are_reported() {
-    let w = set_up();
+    let w = set_up_existing();
     edit_config(&w, |m| {
         m.insert(
             "provider".into(),
@@ -157,7 +141,7 @@ fn leak_trap_keys_and_drift_are_reported() {
 
 #[test]
 fn the_env_override_is_a_warning_not_a_failure() {
-    let w = set_up();
+    let w = set_up_existing();
     let out = w.run(
         w.aigate()
             .args(["status", "--json"])
@@ -173,7 +157,7 @@ fn the_env_override_is_a_warning_not_a_failure() {
 
 #[test]
 fn cloudflare_unreachable_is_exit_4_and_says_try_again() {
-    let w = set_up();
+    let w = set_up_existing();
     w.emu.inject(FaultRule::new(
         "/tokens/verify",
         Fault::Status {
@@ -199,7 +183,7 @@ fn cloudflare_unreachable_is_exit_4_and_says_try_again() {
 #[test]
 fn an_auth_json_holding_another_token_fails() {
     let w = World::new();
-    let mut args = BASE.to_vec();
+    let mut args = EXISTING_UNIFIED.to_vec();
     args.extend(["--token-delivery", "opencode-auth"]);
     w.setup(TOKEN, &args).assert_code(0);
     let (out, j) = status_json(&w);
@@ -227,7 +211,7 @@ fn doctor_adds_the_clients_and_works_without_a_profile() {
     assert_eq!(check(&j, "profile")["fix"], "aigate setup");
     assert!(check(&j, "client.opencode.version")["status"] != "fail");
 
-    w.setup(TOKEN, BASE).assert_code(0);
+    w.setup(TOKEN, EXISTING_UNIFIED).assert_code(0);
     let out = w.run(w.aigate().args(["doctor", "--json"]));
     out.assert_code(0);
     let j = out.json();
@@ -237,7 +221,7 @@ fn doctor_adds_the_clients_and_works_without_a_profile() {
 
 #[test]
 fn quiet_silences_notes_but_not_results_or_errors() {
-    let w = set_up();
+    let w = set_up_existing();
     let loud = w.run(w.aigate().arg("doctor"));
     let quiet = w.run(w.aigate().args(["-q", "doctor"]));
     loud.assert_code(0);

@@ -312,3 +312,36 @@ impl Output {
         self
     }
 }
+
+/// Setup's answers for the seeded `existing-gw` with Unified Billing and no test prompt: the
+/// profile most command tests start from.
+pub const EXISTING_UNIFIED: &[&str] = &[
+    "--account-id",
+    ACCOUNT,
+    "--gateway",
+    "existing-gw",
+    "--billing",
+    "unified",
+    "--skip-test",
+];
+
+/// A world whose default profile is set up with [`EXISTING_UNIFIED`].
+pub fn set_up_existing() -> World {
+    let w = World::new();
+    w.setup(TOKEN, EXISTING_UNIFIED).assert_code(0);
+    w
+}
+
+/// `doc` is valid against `schemas/<name>.json`.
+#[track_caller]
+pub fn assert_schema(name: &str, doc: &serde_json::Value) {
+    let path = format!("{}/schemas/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let v = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap();
+    let errors: Vec<String> = v.iter_errors(doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{name}.json: {errors:?}\n{doc:#}");
+}
