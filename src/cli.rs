@@ -487,8 +487,8 @@ pub enum UsageBy {
 #[derive(Debug, Clone, Args)]
 pub struct UsageArgs {
     /// How far back to look: 30m, 24h, 7d...
-    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = crate::limits::parse_span)]
-    pub since: crate::limits::Span,
+    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = crate::domain::limits::parse_span)]
+    pub since: crate::domain::limits::Span,
 
     /// One row per model or per provider
     #[arg(long, value_enum, default_value = "model")]
@@ -514,8 +514,8 @@ pub struct GatewaySetArgs {
     pub yes: bool,
 
     /// At most N requests per SECONDS
-    #[arg(long, value_name = "N/SECONDS", value_parser = crate::limits::parse_rate_limit, conflicts_with = "no_rate_limit")]
-    pub rate_limit: Option<crate::limits::RateLimit>,
+    #[arg(long, value_name = "N/SECONDS", value_parser = crate::domain::limits::parse_rate_limit, conflicts_with = "no_rate_limit")]
+    pub rate_limit: Option<crate::domain::limits::RateLimit>,
 
     /// Turn the rate limit off
     #[arg(long)]
@@ -526,20 +526,20 @@ pub struct GatewaySetArgs {
     pub cache_ttl: Option<u64>,
 
     /// Retry failed requests up to N times (0 to 5)
-    #[arg(long, value_name = "N", value_parser = crate::limits::parse_retries)]
+    #[arg(long, value_name = "N", value_parser = crate::domain::limits::parse_retries)]
     pub retries: Option<u8>,
 
     /// Zero data retention at providers that support it
-    #[arg(long, value_name = "on|off", value_parser = crate::limits::parse_on_off)]
+    #[arg(long, value_name = "on|off", value_parser = crate::domain::limits::parse_on_off)]
     pub zdr: Option<bool>,
 
     /// Keep request logs
-    #[arg(long, value_name = "on|off", value_parser = crate::limits::parse_on_off)]
+    #[arg(long, value_name = "on|off", value_parser = crate::domain::limits::parse_on_off)]
     pub collect_logs: Option<bool>,
 
     /// Refuse traffic once AMOUNT US dollars are spent within WINDOW (e.g. 5/1d, 50/30d)
-    #[arg(long, value_name = "AMOUNT/WINDOW", value_parser = crate::limits::parse_spend_limit, conflicts_with = "no_spend_limit")]
-    pub spend_limit: Option<crate::limits::SpendLimit>,
+    #[arg(long, value_name = "AMOUNT/WINDOW", value_parser = crate::domain::limits::parse_spend_limit, conflicts_with = "no_spend_limit")]
+    pub spend_limit: Option<crate::domain::limits::SpendLimit>,
 
     /// Turn spend limits off (rules are kept, disabled)
     #[arg(long)]
@@ -565,15 +565,15 @@ pub enum RouteAction {
 #[derive(Debug, Clone, Args)]
 pub struct RouteCreateArgs {
     /// The route's name (clients call it as dynamic/NAME)
-    #[arg(value_parser = crate::limits::parse_route_name)]
+    #[arg(value_parser = crate::domain::limits::parse_route_name)]
     pub name: String,
 
     /// The model tried first
-    #[arg(long, value_name = "PROVIDER/MODEL", value_parser = crate::limits::parse_model)]
+    #[arg(long, value_name = "PROVIDER/MODEL", value_parser = crate::domain::limits::parse_model)]
     pub model: String,
 
     /// A model tried when the previous one fails (repeatable, in order)
-    #[arg(long = "fallback", value_name = "PROVIDER/MODEL", value_parser = crate::limits::parse_model, required = true)]
+    #[arg(long = "fallback", value_name = "PROVIDER/MODEL", value_parser = crate::domain::limits::parse_model, required = true)]
     pub fallbacks: Vec<String>,
 
     /// Do not ask; required when there is no terminal
@@ -583,7 +583,7 @@ pub struct RouteCreateArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct RouteDeleteArgs {
-    #[arg(value_parser = crate::limits::parse_route_name)]
+    #[arg(value_parser = crate::domain::limits::parse_route_name)]
     pub name: String,
 
     /// Do not ask; required when there is no terminal

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 pub mod lifetime;
+pub mod limits;
 mod values;
 pub use values::{
     AccountId, BYOK_PROVIDERS, ByokKeySpec, GatewayId, MAX_TOKEN_LEN, ModelId, ProfileName,

@@ -7,7 +7,8 @@
 //! - [`commands`]: one thin file per command; each turns arguments into a call below and
 //!   renders the typed [`report::Report`] it returns.
 //! - [`context`]: the run's parts, made once: UI, runtime, one HTTP pool, paths, sandbox.
-//! - [`domain`]: billing, token delivery, store kind: the words stored on disk.
+//! - [`domain`]: billing, token delivery, store kind: the words stored on disk; typed flag
+//!   values (ids, names, lifetimes, spend and rate limits), checked before anything happens.
 //! - [`error`] / [`exit`]: exit codes, error kinds and hints; the `--json` error document.
 //! - [`paths`]: aigate's own config directory.
 //! - [`platform`]: what differs by OS: finding a program on `PATH`, private-file wording.
@@ -22,7 +23,6 @@
 //! - [`state`]: aigate's own non-secret profile state.
 //! - [`usage`]: `aigate usage`: analytics and logs summarised into a typed report.
 //! - [`ops`]: `gateway` settings and dynamic `route` operations.
-//! - [`limits`]: flag values of the control-plane commands (durations, limits).
 //! - [`tokens`]: least privilege: the Run-only tokens aigate mints, stores, rolls and revokes.
 //! - [`team`]: `aigate.toml` (a team's shared setup answers) and `team init/invite/list/revoke`.
 //! - [`ui`]: human output on stderr, `--json` on stdout, spinners.
@@ -42,7 +42,6 @@ pub mod error;
 pub mod exit;
 pub mod files;
 pub mod interrupt;
-pub mod limits;
 pub mod opencode;
 pub mod ops;
 pub mod paths;

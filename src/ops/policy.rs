@@ -6,7 +6,7 @@
 use super::target;
 use crate::checks::Check;
 use crate::context::Context;
-use crate::limits::{Span, trim_amount};
+use crate::domain::limits::{Span, trim_amount};
 use chrono::{Duration, Utc};
 
 pub const CHECK_ID: &str = "gateway.spend_limit";

@@ -14,7 +14,7 @@ use crate::cli::UsageBy;
 use crate::cloudflare::analytics::{AnalyticsError, GroupBy, HighQuantile, UsageQuery};
 use crate::cloudflare::{ApiError, LogEntry};
 use crate::context::Context;
-use crate::limits::Span;
+use crate::domain::limits::Span;
 use crate::ops::target;
 use chrono::{Duration, Utc};
 

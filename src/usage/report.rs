@@ -3,7 +3,7 @@
 
 use crate::cloudflare::analytics::{Group, GroupBy, HighQuantile, UsageAnalytics};
 use crate::cloudflare::gateway_settings::SpendRule;
-use crate::limits::{Span, trim_amount};
+use crate::domain::limits::{Span, trim_amount};
 use crate::report::Report;
 use crate::ui::Ui;
 use chrono::{DateTime, SecondsFormat, Utc};

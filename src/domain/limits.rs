@@ -26,10 +26,8 @@ impl fmt::Display for Span {
 /// `30m`, `24h`, `7d`, `45s` (a unit is required; at least one second, at most 400 days).
 pub fn parse_span(s: &str) -> Result<Span, String> {
     let s = s.trim();
-    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("{s:?} is not a duration like 30m, 24h or 7d"))?;
+    let (n, unit) = super::lifetime::number_and_unit(s)
+        .ok_or_else(|| format!("{s:?} is not a duration like 30m, 24h or 7d"))?;
     let mult = match unit {
         "s" => 1,
         "m" => 60,
