@@ -60,10 +60,12 @@ pub fn test(ctx: &Context, args: &TestArgs) -> anyhow::Result<TestReport> {
     let detector = clients::start_detection(ctx);
     let (token, _) = ctx.token_for(&profile)?;
     let client = ctx.client(token)?;
+    // By default the model OpenCode calls: the profile's route when setup made one.
     let model = args
         .model
         .as_ref()
         .map(ToString::to_string)
+        .or_else(|| profile.route.as_ref().map(|r| r.call_as()))
         .unwrap_or_else(|| profile.model.clone());
     let prompt = args.prompt.as_deref().unwrap_or(finish::TEST_PROMPT);
     let (detection, parts) = (detector.wait(&ctx.rt), clients::run_parts(ctx));
@@ -79,7 +81,8 @@ pub fn test(ctx: &Context, args: &TestArgs) -> anyhow::Result<TestReport> {
     let route = adapter.test_route(&model);
     ctx.ui.info(&format!("Route of {}", adapter.label()));
     let (account, gateway) = (&profile.account_id, &profile.gateway_id);
-    let o = finish::test_prompt_on(ctx, &client, account, gateway, &model, &route, prompt)?;
+    let o = finish::test_prompt_on(ctx, &client, account, gateway, &model, &route, prompt)
+        .map_err(|e| crate::ops::policy::explain_refusal(ctx, &client, account, gateway, e))?;
     let mut report = TestReport::answered(&model, &o);
     report.client = Some(adapter.id().to_string());
     report.route = Some(finish::describe_route(&route));
