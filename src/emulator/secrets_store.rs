@@ -191,8 +191,16 @@ pub fn list_secrets(st: &State, ctx: &Ctx, account: &str, store: &str) -> Reply 
     )
 }
 
+/// One item of a create body.
+struct NewSecret {
+    name: String,
+    value: String,
+    scopes: Vec<String>,
+    comment: Option<String>,
+}
+
 /// The create body: an array of `{name, value, scopes, comment?}`.
-fn parse_new(body: &Value) -> Result<Vec<(String, String, Vec<String>, Option<String>)>, Reply> {
+fn parse_new(body: &Value) -> Result<Vec<NewSecret>, Reply> {
     let Some(items) = body.as_array().filter(|a| !a.is_empty()) else {
         return Err(bad("body", "an array of secrets {name, value, scopes}"));
     };
@@ -216,7 +224,12 @@ fn parse_new(body: &Value) -> Result<Vec<(String, String, Vec<String>, Option<St
             return Err(bad(&format!("[{i}].scopes"), &format!("unknown scope {s}")));
         }
         let comment = it["comment"].as_str().map(str::to_string);
-        out.push((name.to_string(), value.to_string(), scopes, comment));
+        out.push(NewSecret {
+            name: name.to_string(),
+            value: value.to_string(),
+            scopes,
+            comment,
+        });
     }
     Ok(out)
 }
@@ -235,19 +248,20 @@ pub fn create_secrets(st: &mut State, ctx: &Ctx, account: &str, store: &str) -> 
             .iter()
             .any(|s| s.store_id == store && s.name == name)
     };
-    if let Some((name, ..)) = new.iter().find(|(n, ..)| taken(n)) {
-        return v4_error(409, 1002, &format!("a secret named {name} already exists"));
+    if let Some(n) = new.iter().find(|n| taken(&n.name)) {
+        let msg = format!("a secret named {} already exists", n.name);
+        return v4_error(409, 1002, &msg);
     }
     let now = now_rfc3339();
     let mut made = vec![];
-    for (name, value, scopes, comment) in new {
+    for n in new {
         let s = StoredSecret {
             id: hex_id(),
             store_id: store.to_string(),
-            name,
-            value,
-            scopes,
-            comment,
+            name: n.name,
+            value: n.value,
+            scopes: n.scopes,
+            comment: n.comment,
             created: now.clone(),
             modified: now.clone(),
         };
