@@ -400,15 +400,6 @@ impl Emulator {
         }
     }
 
-    /// The value of a Secrets Store secret by name (tests check what was stored, never the API).
-    pub fn secret_value(&self, store_id: &str, name: &str) -> Option<String> {
-        let st = self.state();
-        st.secrets
-            .iter()
-            .find(|s| s.store_id == store_id && s.name == name)
-            .map(|s| s.value.clone())
-    }
-
     /// The current credit balance of an account (0 when never set).
     pub fn credits(&self, account_id: &str) -> f64 {
         self.state().balance(account_id)

@@ -38,7 +38,7 @@ pub struct StoredSecret {
     pub id: String,
     pub store_id: String,
     pub name: String,
-    /// Kept for the data plane; never returned.
+    /// Kept as the store keeps it; never returned by the API.
     pub value: String,
     pub scopes: Vec<String>,
     pub comment: Option<String>,
