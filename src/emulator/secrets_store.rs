@@ -4,7 +4,8 @@
 //! Emulator choices (reference `cloudflare-control-plane.md` §5):
 //! - lists are newest first by `created` unless `order`/`direction` say otherwise; `page`
 //!   starts at 1, `per_page` 1..=100 (default 20), `result_info` carries the counts;
-//! - a secret's `value` is kept and never returned; new secrets are `active`;
+//! - a secret's `value` is checked (at most 64 KiB) and not kept: the API never returns it and
+//!   nothing here reads it; new secrets are `active`;
 //! - secrets list filters: `search` (name or comment, case-insensitive), `scopes` (any match);
 //! - errors (the contract documents `4XX` only): a missing store 404 code 1003; a body that is
 //!   not the documented shape 400 code 1001 naming the field; a secret name already in the
@@ -38,8 +39,6 @@ pub struct StoredSecret {
     pub id: String,
     pub store_id: String,
     pub name: String,
-    /// Kept as the store keeps it; never returned by the API.
-    pub value: String,
     pub scopes: Vec<String>,
     pub comment: Option<String>,
     pub created: String,
@@ -194,7 +193,6 @@ pub fn list_secrets(st: &State, ctx: &Ctx, account: &str, store: &str) -> Reply 
 /// One item of a create body.
 struct NewSecret {
     name: String,
-    value: String,
     scopes: Vec<String>,
     comment: Option<String>,
 }
@@ -214,7 +212,7 @@ fn parse_new(body: &Value) -> Result<Vec<NewSecret>, Reply> {
                 .map(str::to_string)
                 .collect::<Vec<_>>()
         });
-        let (Some(name), Some(value), Some(scopes)) = (name, value, scopes) else {
+        let (Some(name), Some(_value), Some(scopes)) = (name, value, scopes) else {
             return Err(bad(
                 &format!("[{i}]"),
                 "needs name, value (at most 64 KiB) and scopes",
@@ -226,7 +224,6 @@ fn parse_new(body: &Value) -> Result<Vec<NewSecret>, Reply> {
         let comment = it["comment"].as_str().map(str::to_string);
         out.push(NewSecret {
             name: name.to_string(),
-            value: value.to_string(),
             scopes,
             comment,
         });
@@ -259,7 +256,6 @@ pub fn create_secrets(st: &mut State, ctx: &Ctx, account: &str, store: &str) -> 
             id: hex_id(),
             store_id: store.to_string(),
             name: n.name,
-            value: n.value,
             scopes: n.scopes,
             comment: n.comment,
             created: now.clone(),
