@@ -153,6 +153,36 @@ fn spend_limit_and_fallbacks_set_the_rule_make_one_route_and_test_through_it() {
             "models": ["openai/gpt-5", "anthropic/claude-haiku-4.5", "xai/grok-4.3"]})
     );
 
+    // `status` and `doctor` show the route, and find OpenCode's config as set up.
+    let st = w.run(w.aigate().args(["--json", "status"]));
+    st.assert_code(0);
+    let st = st.json();
+    assert_schema("status", &st);
+    assert_eq!(st["route"]["name"], "aigate-default");
+    let model_check = st["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "opencode.config.model")
+        .unwrap();
+    assert_eq!(model_check["status"], "ok", "{model_check:#}");
+    assert!(
+        model_check["message"]
+            .as_str()
+            .unwrap()
+            .contains("dynamic/aigate-default (fallback route: openai/gpt-5 → anthropic/claude-haiku-4.5 → xai/grok-4.3)"),
+        "{model_check:#}"
+    );
+    let doc = w.run(w.aigate().args(["doctor"]));
+    assert_eq!(doc.code, 0, "{}\n{}", doc.stdout, doc.stderr);
+    assert!(
+        doc.stdout.contains("fallback route: openai/gpt-5")
+            || doc.stderr.contains("fallback route: openai/gpt-5"),
+        "{}\n{}",
+        doc.stdout,
+        doc.stderr
+    );
+
     // A re-run with the same answers changes nothing remote, and no file.
     let files = std::fs::read(w.opencode_config()).unwrap();
     w.emu.clear_requests();
