@@ -386,3 +386,53 @@ fn dry_run_shows_the_policies_and_who_calls_the_route() {
     assert_eq!(gateway_writes(&w), Vec::<String>::new());
     assert!(w.emu.route_names(ACCOUNT, GW).is_empty());
 }
+
+#[test]
+fn a_failure_part_way_says_what_was_done_and_a_re_run_finishes() {
+    use aigate::emulator::{Fault, FaultRule};
+    let w = World::new();
+    // Cloudflare refuses the route (a certain failure: nothing made), after the spend limit
+    // went through: the error says both, and nothing is written on this machine.
+    w.emu.inject(FaultRule {
+        method: Some("POST".into()),
+        ..FaultRule::new(
+            "/routes",
+            Fault::Status {
+                status: 400,
+                retry_after: None,
+            },
+        )
+    });
+    let out = w.setup(TOKEN, &args(POLICIES));
+    out.assert_code(1);
+    let msg = out.json()["error"]["message"].as_str().unwrap().to_string();
+    assert!(
+        msg.starts_with(
+            "could not make route aigate-default; the spend limit $5 per 1d was set; \
+             nothing was stored or written on this machine"
+        ),
+        "{msg}"
+    );
+    assert_eq!(
+        w.emu.gateway(ACCOUNT, GW).unwrap()["spend_limits"]["rules"][0]["id"],
+        "aigate"
+    );
+    assert!(w.emu.route_names(ACCOUNT, GW).is_empty());
+    assert!(!w.state_file().exists());
+    assert!(!w.opencode_config().exists());
+    assert_eq!(w.keychain_lookup("default"), None);
+
+    // The same setup again: the limit is already there, the route is made.
+    w.emu.clear_faults();
+    w.emu.clear_requests();
+    let out = w.setup(TOKEN, &args(POLICIES));
+    out.assert_code(0);
+    let doc = out.json();
+    assert_eq!(doc["policies"]["spend_limit"]["unchanged"], true);
+    assert_eq!(doc["policies"]["route"]["action"], "create");
+    assert!(
+        !gateway_writes(&w).iter().any(|r| r.starts_with("PUT ")),
+        "the spend limit was sent again"
+    );
+    assert_eq!(w.emu.route_names(ACCOUNT, GW), ["aigate-default"]);
+}
