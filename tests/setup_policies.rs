@@ -436,3 +436,38 @@ fn a_failure_part_way_says_what_was_done_and_a_re_run_finishes() {
     );
     assert_eq!(w.emu.route_names(ACCOUNT, GW), ["aigate-default"]);
 }
+
+#[test]
+fn opencode_2_calls_the_route_through_its_compat_step() {
+    let w = World::new();
+    let mut cmd = w.aigate();
+    cmd.env("AIGATE_OPENCODE_VERSION", "2")
+        .arg("setup")
+        .args(["--non-interactive", "--token-stdin"])
+        .args(args(&["--fallback-model", "anthropic/claude-haiku-4.5"]))
+        .write_stdin(TOKEN);
+    let out = w.run(&mut cmd);
+    out.assert_code(0);
+    let doc = out.json();
+    assert_eq!(doc["test"]["ok"], true, "{doc:#}");
+    assert_eq!(doc["test"]["model"], "dynamic/aigate-default");
+    // OpenCode 2's request shape: the Universal endpoint, one compat chat/completions step.
+    let prompt = w
+        .emu
+        .requests()
+        .into_iter()
+        .rfind(|r| r.method == "POST" && r.path.ends_with(&format!("/{ACCOUNT}/{GW}")))
+        .expect("the test prompt took the Universal endpoint");
+    let steps: Value = serde_json::from_str(&prompt.body).unwrap();
+    let step = if steps.is_array() { &steps[0] } else { &steps };
+    assert_eq!(
+        (step["provider"].as_str(), step["endpoint"].as_str()),
+        (Some("compat"), Some("chat/completions"))
+    );
+    assert_eq!(step["query"]["model"], "dynamic/aigate-default");
+    assert_eq!(w.emu.logs(ACCOUNT, GW)[0]["route"], "aigate-default");
+    assert_eq!(
+        opencode_config(&w)["model"],
+        "cloudflare-ai-gateway/dynamic/aigate-default"
+    );
+}
