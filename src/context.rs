@@ -186,7 +186,9 @@ impl Context {
             Some(s) => Ok(Box::new(SandboxStore(FileStore::new(
                 s.dir.join("config").join("aigate").join("credentials.json"),
             )))),
-            None => secrets::open_for_write(insecure_storage),
+            None => {
+                secrets::open_for_write(&secrets::keychain_service(&self.vars), insecure_storage)
+            }
         }
     }
 
@@ -194,7 +196,7 @@ impl Context {
     pub fn store_of(&self, kind: StoreKind) -> anyhow::Result<Box<dyn SecretStore>> {
         match &self.sandbox {
             Some(_) => self.store_for_write(true),
-            None => secrets::open_kind(kind),
+            None => secrets::open_kind(&secrets::keychain_service(&self.vars), kind),
         }
     }
 
