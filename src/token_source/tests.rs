@@ -165,6 +165,19 @@ fn ask(p: &mut Script) -> Option<Ask<'_>> {
     })
 }
 
+/// Setup's re-run without stdin or env: the stored token offered, and the prompt.
+fn offered(store: &Counted, p: &mut Script) -> anyhow::Result<(Secret, TokenSource)> {
+    let ui = ui();
+    resolve(
+        &sources(&ui, false, None, &never_stdin),
+        Wants {
+            stored: stored(store, true),
+            prompt: ask(p),
+            ..Wants::default()
+        },
+    )
+}
+
 /// Everything offered at once (setup's wants), with `sandbox`, `stdin` and `env` as given.
 fn setup_run(sandbox: bool, token_stdin: bool, env: Option<&str>) -> (TokenSource, Secret, usize) {
     let ui = ui();
@@ -259,18 +272,9 @@ fn row_4_setup_on_a_terminal_asks_to_keep_the_stored_token() {
     assert_eq!(reads, 1);
 
     // Answering no leads to the prompt.
-    let ui = ui();
     let store = Counted::with(Some(STORED));
     let mut p = Script::terminal(false);
-    let (t, s) = resolve(
-        &sources(&ui, false, None, &never_stdin),
-        Wants {
-            stored: stored(&store, true),
-            prompt: ask(&mut p),
-            ..Wants::default()
-        },
-    )
-    .unwrap();
+    let (t, s) = offered(&store, &mut p).unwrap();
     assert_eq!((s, t.expose()), (TokenSource::Prompt, TYPED));
     let asked = p.asked.borrow();
     assert!(asked[0].starts_with("Keep the stored token"), "{asked:?}");
@@ -283,18 +287,9 @@ fn row_4_setup_on_a_terminal_asks_to_keep_the_stored_token() {
 
 #[test]
 fn row_4_without_a_terminal_the_stored_token_is_kept_without_asking() {
-    let ui = ui();
     let store = Counted::with(Some(STORED));
     let mut p = Script::none();
-    let (t, s) = resolve(
-        &sources(&ui, false, None, &never_stdin),
-        Wants {
-            stored: stored(&store, true),
-            prompt: ask(&mut p),
-            ..Wants::default()
-        },
-    )
-    .unwrap();
+    let (t, s) = offered(&store, &mut p).unwrap();
     assert_eq!((s, t.expose()), (TokenSource::Stored, STORED));
 }
 
@@ -310,15 +305,7 @@ fn row_4_an_unreadable_store_fails_a_daily_command_but_setup_asks_instead() {
     assert!(format!("{e:#}").contains("cannot be read"), "{e:#}");
 
     let mut p = Script::terminal(true);
-    let (_, s) = resolve(
-        &sources(&ui, false, None, &never_stdin),
-        Wants {
-            stored: stored(&store, true),
-            prompt: ask(&mut p),
-            ..Wants::default()
-        },
-    )
-    .unwrap();
+    let (_, s) = offered(&store, &mut p).unwrap();
     assert_eq!(s, TokenSource::Prompt);
 }
 
