@@ -254,3 +254,81 @@ fn a_token_that_cannot_mint_falls_back_without_a_round_of_its_own() {
         m.stderr
     );
 }
+
+/// HTTP/2 where the server offers it. Through the emulator's TLS mode (Cloudflare's host
+/// names, a CONNECT proxy, ALPN offering `h2` as Cloudflare's edge does) the run's one pool
+/// speaks HTTP/2: a round of reads to the API host shares one connection, the requests in
+/// flight together on it (HTTP/1.1 would need a connection per request in flight).
+#[test]
+fn a_round_of_reads_is_multiplexed_over_one_http2_connection() {
+    use aigate::Secret;
+    use aigate::cloudflare::{Client, Endpoints};
+    use aigate::emulator::{Emulator, EmulatorOptions, Seed, TokenSpec};
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let emu = rt
+        .block_on(Emulator::start(EmulatorOptions {
+            tls_proxy: true,
+            seed: Seed::Empty,
+        }))
+        .unwrap();
+    let account = flows::ACCOUNT;
+    emu.add_account(account, "Acme Engineering");
+    emu.set_credits(account, 10.0);
+    emu.add_token(TokenSpec::user(flows::TOKEN, &[account]));
+    emu.add_gateway(account, "existing-gw", true);
+    let client = Client::new(Endpoints::cloudflare(), Secret::new(flows::TOKEN))
+        .unwrap()
+        .with_proxy(&emu.proxy_url())
+        .unwrap()
+        .with_extra_root_ca(&emu.ca_cert_pem().unwrap())
+        .unwrap();
+    emu.set_latency(Some(LATENCY));
+    let first = rt.block_on(async {
+        tokio::join!(
+            client.verify_token(Some(account)),
+            client.list_accounts(),
+            client.get_gateway(account, "existing-gw"),
+            client.credit_balance(account),
+        )
+    });
+    assert!(first.0.is_ok() && first.1.is_ok() && first.2.is_ok() && first.3.is_ok());
+    let second = rt.block_on(async {
+        tokio::join!(
+            client.verify_token(Some(account)),
+            client.list_accounts(),
+            client.get_gateway(account, "existing-gw"),
+            client.credit_balance(account),
+        )
+    });
+    assert!(second.0.is_ok() && second.1.is_ok() && second.2.is_ok() && second.3.is_ok());
+    let reqs: Vec<_> = emu
+        .requests()
+        .into_iter()
+        .filter(|r| r.method != "CONNECT")
+        .collect();
+    assert_eq!(reqs.len(), 8, "{reqs:?}");
+    assert!(reqs.iter().all(|r| r.via_tls));
+    let mut conns: Vec<usize> = reqs.iter().map(|r| r.connection).collect();
+    conns.sort();
+    conns.dedup();
+    assert_eq!(
+        conns.len(),
+        1,
+        "one HTTP/2 connection for the API host: {conns:?}"
+    );
+    // Multiplexed, not one after another: the first round's four arrived together.
+    let mut at: Vec<_> = reqs.iter().map(|r| r.at).collect();
+    at.sort();
+    assert!(
+        at[3].duration_since(at[0]) < LATENCY / 2,
+        "the first round's requests were sent one after another"
+    );
+    // Before the first answer tells that the server speaks HTTP/2, the first round's requests
+    // may each open a tunnel (racing); the first one ready carries them all and the others
+    // are dropped unused. Never more than the round's width, never one more afterwards.
+    assert!(emu.connections() <= 4, "{} tunnels", emu.connections());
+}
