@@ -412,6 +412,12 @@ pub enum TestClientArg {
     /// OpenCode 2.x: the Universal endpoint, one compat chat/completions step for every model
     #[value(name = "opencode-v2")]
     OpencodeV2,
+    /// Claude Code: Anthropic Messages (anthropic/ models only)
+    #[value(name = "claude-code")]
+    ClaudeCode,
+    /// Codex: OpenAI Responses (openai/ models only)
+    #[value(name = "codex")]
+    Codex,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -306,3 +306,61 @@ fn claude_settings_delivery_is_opt_in_loud_0600_and_undone_by_logout() {
     assert_eq!(std::fs::read_to_string(&settings).unwrap(), user);
     w.assert_no_leak(&[TOKEN]);
 }
+
+/// `aigate test --client codex|claude-code` sends the prompt the way that agent does: Codex
+/// with the Responses API and an openai/ model (its default when the profile's model is of
+/// another vendor), Claude Code with Anthropic Messages; a model the agent cannot send is
+/// refused before any request.
+#[test]
+fn test_takes_codex_and_claude_codes_routes() {
+    let w = World::new();
+    setup(&w, &["--model", "anthropic/claude-sonnet-4.5"]).assert_code(0);
+    let inference = |w: &World| -> Vec<String> {
+        w.emu
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && !r.path.contains("/client/v4/"))
+            .map(|r| format!("{} {}", r.path, r.body))
+            .collect()
+    };
+
+    w.emu.clear_requests();
+    let j = w
+        .run(w.aigate().args(["--json", "test", "--client", "codex"]))
+        .assert_code(0)
+        .json();
+    assert_eq!(j["client"], "codex");
+    assert_eq!(j["model"], "openai/gpt-5-mini");
+    assert_eq!(j["route"], "Universal endpoint, openai v1/responses");
+    let sent = inference(&w);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(
+        sent[0].contains("v1/responses") && sent[0].contains("gpt-5-mini"),
+        "{sent:?}"
+    );
+
+    w.emu.clear_requests();
+    let j = w
+        .run(
+            w.aigate()
+                .args(["--json", "test", "--client", "claude-code"]),
+        )
+        .assert_code(0)
+        .json();
+    assert_eq!(j["client"], "claude-code");
+    assert_eq!(j["model"], "anthropic/claude-sonnet-4.5");
+    assert_eq!(j["route"], "Universal endpoint, anthropic v1/messages");
+    assert_eq!(inference(&w).len(), 1);
+
+    w.emu.clear_requests();
+    w.run(w.aigate().args([
+        "test",
+        "--client",
+        "codex",
+        "--model",
+        "anthropic/claude-sonnet-4.5",
+    ]))
+    .assert_code(2)
+    .assert_stderr_contains("Codex sends only openai/ models");
+    assert!(w.emu.requests().is_empty(), "{:?}", w.emu.requests());
+}

@@ -684,3 +684,59 @@ async fn the_logger_gets_one_line_per_attempt_without_secrets() {
         );
     }
 }
+
+// ---------------------------------------------------------------- route creates found by listing
+
+/// A version's and a deployment's reply carry no id: the client lists before and after the one
+/// POST. When the POST is applied but its answer is lost, the listing still finds the new item,
+/// and the POST is not sent again.
+#[tokio::test]
+async fn route_version_and_deployment_are_found_after_an_answer_is_lost() {
+    use aigate::cloudflare::routes::fallback_graph;
+    let (emu, c) = sandbox_client().await;
+    let gw = sandbox::DEFAULT_GATEWAY_ID;
+    let graph = fallback_graph(&["openai/gpt-5".to_string()]);
+    let route = c.create_route(ACCT, gw, "lossy", &graph).await.unwrap();
+    for what in ["/versions", "/deployments"] {
+        emu.inject(FaultRule {
+            method: Some("POST".into()),
+            times: 1,
+            ..FaultRule::new(what, Fault::ResetAfterApply)
+        });
+    }
+    let version = c
+        .create_route_version(ACCT, gw, &route.id, &graph)
+        .await
+        .unwrap();
+    let dep = c
+        .deploy_route_version(ACCT, gw, &route.id, &version)
+        .await
+        .unwrap();
+    assert_eq!(dep.version_id, version);
+    assert_eq!(count(&emu, "POST", "/versions"), 1, "one version POST");
+    assert_eq!(
+        count(&emu, "POST", "/deployments"),
+        1,
+        "one deployment POST"
+    );
+    let versions = c.list_route_versions(ACCT, gw, &route.id).await.unwrap();
+    assert!(versions.iter().any(|v| v.version_id == version));
+
+    // A POST that is refused and leaves nothing new behind is the error returned.
+    emu.inject(FaultRule {
+        method: Some("POST".into()),
+        times: 1,
+        ..FaultRule::new(
+            "/deployments",
+            Fault::Status {
+                status: 400,
+                retry_after: None,
+            },
+        )
+    });
+    let e = c
+        .deploy_route_version(ACCT, gw, &route.id, &version)
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), Some(400), "{e}");
+}

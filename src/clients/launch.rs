@@ -65,8 +65,8 @@ pub fn remove_agents(
     Ok(out)
 }
 
-/// The adapter `aigate run` uses for a Claude Code or Codex command.
-fn adapter(agent: Agent, profile: &Profile, at: &Where) -> Option<Box<dyn ClientAdapter>> {
+/// The adapter `aigate run` (and `aigate test --client`) uses for Claude Code or Codex.
+pub fn adapter(agent: Agent, profile: &Profile, at: &Where) -> Option<Box<dyn ClientAdapter>> {
     match agent {
         Agent::ClaudeCode => Some(Box::new(ClaudeCode::new(
             Installation::not_installed(),

@@ -157,6 +157,15 @@ fn routes_path(a: &str, g: &str) -> String {
     format!("/accounts/{}/ai-gateway/gateways/{}/routes", seg(a), seg(g))
 }
 
+/// One create of [`Client::post_then_find`]: where, what, and what to say when the new item
+/// cannot be found afterwards.
+struct PostThenFind {
+    path: String,
+    body: Value,
+    op: super::Operation,
+    missing: &'static str,
+}
+
 impl Client {
     /// Every dynamic route of the gateway (all pages of `data.routes`).
     pub async fn list_routes(&self, a: &str, g: &str) -> Result<Vec<DynamicRoute>, ApiError> {
@@ -273,35 +282,20 @@ impl Client {
         route_id: &str,
         elements: &[Element],
     ) -> Result<String, ApiError> {
-        let before: Vec<String> = self
-            .list_route_versions(a, g, route_id)
-            .await?
-            .into_iter()
-            .map(|v| v.version_id)
-            .collect();
-        let path = format!("{}/{}/versions", routes_path(a, g), seg(route_id));
-        let body = json!({"elements": elements});
-        let sent = self
-            .api_document(
-                Method::POST,
-                &path,
-                &[],
-                Some(&body),
-                ops::CREATE_ROUTE_VERSION,
-                false,
+        let version = self
+            .post_then_find(
+                PostThenFind {
+                    path: format!("{}/{}/versions", routes_path(a, g), seg(route_id)),
+                    body: json!({"elements": elements}),
+                    op: ops::CREATE_ROUTE_VERSION,
+                    missing: "the new version is not in the versions list",
+                },
+                || self.list_route_versions(a, g, route_id),
+                |v: &RouteVersion| v.version_id.clone(),
+                |_| true,
             )
-            .await;
-        let after = self.list_route_versions(a, g, route_id).await?;
-        let new = after.into_iter().find(|v| !before.contains(&v.version_id));
-        match (new, sent) {
-            (Some(v), _) => Ok(v.version_id),
-            (None, Err(e)) => Err(e),
-            (None, Ok(_)) => Err(ApiError::unexpected(
-                ops::CREATE_ROUTE_VERSION,
-                200,
-                "the new version is not in the versions list",
-            )),
-        }
+            .await?;
+        Ok(version.version_id)
     }
 
     /// `POST .../deployments {version_id}`, then the deployments list to find it.
@@ -312,36 +306,54 @@ impl Client {
         route_id: &str,
         version_id: &str,
     ) -> Result<RouteDeployment, ApiError> {
-        let before: Vec<String> = self
-            .list_route_deployments(a, g, route_id)
-            .await?
-            .into_iter()
-            .map(|d| d.deployment_id)
-            .collect();
-        let path = format!("{}/{}/deployments", routes_path(a, g), seg(route_id));
-        let body = json!({"version_id": version_id});
+        self.post_then_find(
+            PostThenFind {
+                path: format!("{}/{}/deployments", routes_path(a, g), seg(route_id)),
+                body: json!({"version_id": version_id}),
+                op: ops::DEPLOY_ROUTE,
+                missing: "the new deployment is not in the deployments list",
+            },
+            || self.list_route_deployments(a, g, route_id),
+            |d: &RouteDeployment| d.deployment_id.clone(),
+            |d| d.version_id == version_id,
+        )
+        .await
+    }
+
+    /// Creates an item whose reply carries no id: lists, POSTs once (never retried), lists
+    /// again, and returns the one item that was not there before and `fits`. The POST's error
+    /// is returned only when nothing new appeared (a failure after the item was made still
+    /// finds it).
+    async fn post_then_find<T, L, Fut>(
+        &self,
+        post: PostThenFind,
+        list: L,
+        id: impl Fn(&T) -> String,
+        fits: impl Fn(&T) -> bool,
+    ) -> Result<T, ApiError>
+    where
+        L: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<Vec<T>, ApiError>>,
+    {
+        let before: Vec<String> = list().await?.iter().map(&id).collect();
         let sent = self
             .api_document(
                 Method::POST,
-                &path,
+                &post.path,
                 &[],
-                Some(&body),
-                ops::DEPLOY_ROUTE,
+                Some(&post.body),
+                post.op,
                 false,
             )
             .await;
-        let after = self.list_route_deployments(a, g, route_id).await?;
-        let new = after
+        let new = list()
+            .await?
             .into_iter()
-            .find(|d| !before.contains(&d.deployment_id) && d.version_id == version_id);
+            .find(|item| !before.contains(&id(item)) && fits(item));
         match (new, sent) {
-            (Some(d), _) => Ok(d),
+            (Some(item), _) => Ok(item),
             (None, Err(e)) => Err(e),
-            (None, Ok(_)) => Err(ApiError::unexpected(
-                ops::DEPLOY_ROUTE,
-                200,
-                "the new deployment is not in the deployments list",
-            )),
+            (None, Ok(_)) => Err(ApiError::unexpected(post.op, 200, post.missing)),
         }
     }
 

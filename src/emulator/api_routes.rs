@@ -38,6 +38,9 @@ enum Need {
     Read,
     Write,
     SecretsWrite,
+    /// Listing stores and secrets: the emulator has no separate Secrets Store Read grant, so
+    /// Secrets Store Write (which includes reading) is what it checks.
+    SecretsRead,
     Run,
     TokensRead(TokenScope),
     TokensWrite(TokenScope),
@@ -58,6 +61,11 @@ enum Route<'a> {
     Providers(&'a str, &'a str),
     Provider(&'a str, &'a str, &'a str),
     Credits(&'a str),
+    /// The account's Unified Billing spending limit (see `billing_limit.rs`).
+    SpendingLimit(&'a str),
+    /// Secrets Store (see `secrets_store.rs`).
+    Stores(&'a str),
+    Secrets(&'a str, &'a str),
     /// `.../gateways/{g}/logs...` and `.../routes...` (see `control.rs`).
     Control(&'a str, &'a str, Vec<&'a str>),
     /// `POST /graphql` (see `graphql.rs`).
@@ -74,6 +82,8 @@ impl Route<'_> {
     fn methods(&self) -> &'static [&'static str] {
         match self {
             Route::Gateways(_) | Route::Providers(..) => &["GET", "POST"],
+            Route::Stores(_) | Route::Secrets(..) => &["GET", "POST"],
+            Route::SpendingLimit(_) => &["GET", "POST", "DELETE"],
             Route::Gateway(..) => &["GET", "PUT", "DELETE"],
             Route::Provider(..) => &["PUT", "DELETE"],
             Route::Inference(..) | Route::GraphQl => &["POST"],
@@ -102,6 +112,9 @@ impl Route<'_> {
             | Route::Providers(a, _)
             | Route::Provider(a, _, _)
             | Route::Credits(a)
+            | Route::SpendingLimit(a)
+            | Route::Stores(a)
+            | Route::Secrets(a, _)
             | Route::Control(a, _, _)
             | Route::Inference(a, _)
             | Route::Models(a) => Some(a),
@@ -128,6 +141,9 @@ impl Route<'_> {
             (Route::Control(..), "POST" | "PATCH" | "DELETE") => Need::Write,
             (Route::Gateways(_), "POST") | (Route::Gateway(..), "PUT" | "DELETE") => Need::Write,
             (Route::Providers(..), "POST") | (Route::Provider(..), _) => Need::SecretsWrite,
+            (Route::SpendingLimit(_), "POST" | "DELETE") => Need::Write,
+            (Route::Stores(_) | Route::Secrets(..), "POST") => Need::SecretsWrite,
+            (Route::Stores(_) | Route::Secrets(..), _) => Need::SecretsRead,
             (Route::Inference(..), _) => Need::Run,
             (
                 Route::Tokens(s) | Route::Token(s, _) | Route::TokenValue(s, _),
@@ -191,6 +207,9 @@ fn parse_route<'a>(segs: &[&'a str]) -> Option<Route<'a>> {
             Route::Control(a, g, rest.to_vec())
         }
         ["accounts", a, "ai-gateway", "billing", "credit-balance"] => Route::Credits(a),
+        ["accounts", a, "ai-gateway", "billing", "spending-limit"] => Route::SpendingLimit(a),
+        ["accounts", a, "secrets_store", "stores"] => Route::Stores(a),
+        ["accounts", a, "secrets_store", "stores", id, "secrets"] => Route::Secrets(a, id),
         ["accounts", a, "ai", "v1", "chat", "completions"] => {
             Route::Inference(a, Format::OpenAiChat)
         }
@@ -318,7 +337,7 @@ fn has(rec: &TokenRec, need: Need) -> bool {
         Need::Nothing => true,
         Need::Read => p.ai_gateway_read || p.ai_gateway_write,
         Need::Write => p.ai_gateway_write,
-        Need::SecretsWrite => p.secrets_store_write,
+        Need::SecretsWrite | Need::SecretsRead => p.secrets_store_write,
         Need::Run => p.ai_gateway_run,
         Need::TokensRead(TokenScope::Account) => p.account_tokens_read || p.account_tokens_write,
         Need::TokensWrite(TokenScope::Account) => p.account_tokens_write,
@@ -417,6 +436,18 @@ fn dispatch(st: &mut State, ctx: &Ctx, route: &Route, token_id: &str) -> Reply {
                              "disabledReason": null, "lastFailedAt": null},
             "first_topup_success": true,
         })),
+        Route::SpendingLimit(a) => match m {
+            "GET" => super::billing_limit::get(st.account_limits.get(a)),
+            "POST" => super::billing_limit::set(),
+            _ => {
+                st.account_limits.remove(a);
+                super::billing_limit::deleted()
+            }
+        },
+        Route::Stores(a) if m == "GET" => super::secrets_store::list_stores(st, ctx, a),
+        Route::Stores(a) => super::secrets_store::create_store(st, ctx, a),
+        Route::Secrets(a, id) if m == "GET" => super::secrets_store::list_secrets(st, ctx, a, id),
+        Route::Secrets(a, id) => super::secrets_store::create_secrets(st, ctx, a, id),
         Route::Control(a, g, ref rest) => super::control::handle(st, ctx, a, g, rest)
             .unwrap_or_else(|| v4_error(404, 7003, "No route for the URI")),
         Route::GraphQl => {

@@ -28,6 +28,7 @@
 
 mod api_routes;
 mod billing;
+mod billing_limit;
 mod control;
 mod dynamic;
 mod envelope;
@@ -38,6 +39,7 @@ mod inference;
 mod logs;
 mod routes;
 pub mod sandbox;
+mod secrets_store;
 mod server;
 mod spend;
 mod state;
@@ -374,6 +376,28 @@ impl Emulator {
 
     pub fn set_credits(&self, account_id: &str, balance: f64) {
         self.state().credits.insert(account_id.to_string(), balance);
+    }
+
+    /// Seed the account's Unified Billing spending limit as the dashboard sets it (the API's
+    /// `POST` is deprecated and refused): `amount_cents` per `duration` (`daily`, `weekly`,
+    /// `monthly`), `strategy` `fixed` or `sliding`; `None` turns it off.
+    pub fn set_account_spending_limit(&self, account_id: &str, limit: Option<(u64, &str, &str)>) {
+        let mut st = self.state();
+        match limit {
+            Some((amount_cents, duration, strategy)) => {
+                st.account_limits.insert(
+                    account_id.to_string(),
+                    billing_limit::AccountLimit {
+                        amount_cents,
+                        duration: duration.to_string(),
+                        strategy: strategy.to_string(),
+                    },
+                );
+            }
+            None => {
+                st.account_limits.remove(account_id);
+            }
+        }
     }
 
     /// The current credit balance of an account (0 when never set).

@@ -111,6 +111,11 @@ pub struct State {
     pub rate: HashMap<String, VecDeque<Instant>>,
     /// Routes, GraphQL limits, failing models, cache (see `control.rs`).
     pub control: Control,
+    /// account id → its Unified Billing spending limit (see `billing_limit.rs`).
+    pub account_limits: HashMap<String, super::billing_limit::AccountLimit>,
+    /// Secrets Store stores and secrets (see `secrets_store.rs`).
+    pub stores: Vec<super::secrets_store::Store>,
+    pub secrets: Vec<super::secrets_store::StoredSecret>,
 }
 
 pub fn now_rfc3339() -> String {

@@ -1,9 +1,11 @@
 //! `aigate test`: one prompt through the gateway, by the route OpenCode uses for the model.
 //! Its result is also the `test` part of `setup`'s report.
 
+use crate::agents::Agent;
 use crate::cli::TestArgs;
 use crate::cloudflare::ChatOutcome;
 use crate::context::Context;
+use crate::exit::{Failure, Kind};
 use crate::report::Report;
 use crate::ui::Ui;
 use crate::wizard::finish;
@@ -57,24 +59,31 @@ pub fn test(ctx: &Context, args: &TestArgs) -> anyhow::Result<TestReport> {
     use crate::cli::TestClientArg;
     use crate::clients::{self, OpencodeMajor};
     let profile = ctx.require_profile()?;
+    let agent = match args.client {
+        Some(TestClientArg::ClaudeCode) => Some(Agent::ClaudeCode),
+        Some(TestClientArg::Codex) => Some(Agent::Codex),
+        _ => None,
+    };
+    let model = match (&args.model, agent) {
+        (Some(m), Some(agent)) => agent_model(agent, m.as_ref())?,
+        (Some(m), None) => m.to_string(),
+        (None, Some(agent)) => agent.model_for(&profile.model),
+        (None, None) => profile.model.clone(),
+    };
     let detector = clients::start_detection(ctx);
     let (token, _) = ctx.token_for(&profile)?;
     let client = ctx.client(token)?;
-    let model = args
-        .model
-        .as_ref()
-        .map(ToString::to_string)
-        .unwrap_or_else(|| profile.model.clone());
     let prompt = args.prompt.as_deref().unwrap_or(finish::TEST_PROMPT);
     let (detection, parts) = (detector.wait(&ctx.rt), clients::run_parts(ctx));
-    let adapter = match args.client {
-        Some(TestClientArg::OpencodeV1) => {
-            clients::opencode_for(OpencodeMajor::V1, &detection, &parts)
-        }
-        Some(TestClientArg::OpencodeV2) => {
+    let at = clients::launch::Where::of(ctx);
+    let adapter = match (args.client, agent) {
+        (_, Some(agent)) => clients::launch::adapter(agent, &profile, &at)
+            .ok_or_else(|| anyhow::anyhow!("no adapter for {}", agent))?,
+        (Some(TestClientArg::OpencodeV2), None) => {
             clients::opencode_for(OpencodeMajor::V2, &detection, &parts)
         }
-        None => clients::opencode(&detection, &parts),
+        (Some(_), None) => clients::opencode_for(OpencodeMajor::V1, &detection, &parts),
+        (None, None) => clients::opencode(&detection, &parts),
     };
     let route = adapter.test_route(&model);
     ctx.ui.info(&format!("Route of {}", adapter.label()));
@@ -84,6 +93,26 @@ pub fn test(ctx: &Context, args: &TestArgs) -> anyhow::Result<TestReport> {
     report.client = Some(adapter.id().to_string());
     report.route = Some(finish::describe_route(&route));
     Ok(report)
+}
+
+/// `--model` for Claude Code or Codex: only a model of the agent's provider, since that is all
+/// its route can send (checked before any request).
+fn agent_model(agent: Agent, model: &str) -> anyhow::Result<String> {
+    match agent.model_provider() {
+        Some(p) if !model.starts_with(&format!("{p}/")) => Err(Failure::new(
+            Kind::Usage,
+            format!(
+                "--model {model}: {} sends only {p}/ models through the gateway",
+                agent
+            ),
+        )
+        .with_hint(format!(
+            "pick a {p}/ model (e.g. {}), or test another client's route",
+            agent.default_model().unwrap_or_default()
+        ))
+        .into()),
+        _ => Ok(model.to_string()),
+    }
 }
 
 impl Report for TestReport {
