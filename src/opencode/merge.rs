@@ -646,7 +646,8 @@ fn parse_options() -> ParseOptions {
     }
 }
 
-fn to_cst(v: &Value) -> CstInputValue {
+/// A JSON value as the CST editor takes it (OpenCode 1 and 2 configs alike).
+pub(super) fn to_cst(v: &Value) -> CstInputValue {
     match v {
         Value::Null => CstInputValue::Null,
         Value::Bool(b) => CstInputValue::Bool(*b),

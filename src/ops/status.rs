@@ -9,6 +9,7 @@ use crate::domain::{Billing, StoreKind, TokenDelivery};
 use crate::opencode::{self, ConfigStatus};
 use crate::report::Report;
 use crate::state::Profile;
+use crate::token_source::TokenSource;
 use crate::ui::Ui;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -96,14 +97,18 @@ fn gather(ctx: &Context, profile: &Profile) -> anyhow::Result<Gathered> {
         Err(e) => (profile.token_store.to_string(), Err(format!("{e:#}"))),
     };
     let env = ctx.env_token();
-    let (token, origin) = match (&env, &stored) {
-        (Some(t), _) => (
-            Some(t.clone()),
-            "CLOUDFLARE_API_TOKEN (overrides the stored token)".to_string(),
-        ),
-        (None, Ok(Some(t))) => (Some(t.clone()), store.clone()),
-        _ => (None, "none".to_string()),
+    let chosen = crate::token_source::env_over_stored(
+        env.as_ref(),
+        stored.as_ref().ok().and_then(Option::as_ref),
+    );
+    let origin = match &chosen {
+        Some((_, TokenSource::EnvVar)) => {
+            "CLOUDFLARE_API_TOKEN (overrides the stored token)".to_string()
+        }
+        Some(_) => store.clone(),
+        None => "none".to_string(),
     };
+    let token = chosen.map(|(t, _)| t);
     let verify = match &token {
         Some(t) => {
             let client = ctx.client(t.clone())?;

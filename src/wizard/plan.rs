@@ -10,27 +10,7 @@ use crate::opencode::MergeOutcome;
 use crate::secrets::SecretStore;
 use crate::state::Profile;
 
-/// Where the token of this run came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenSource {
-    Stdin,
-    EnvVar,
-    Prompt,
-    Stored,
-    Sandbox,
-}
-
-impl TokenSource {
-    pub fn describe(self) -> &'static str {
-        match self {
-            TokenSource::Stdin => "standard input",
-            TokenSource::EnvVar => "CLOUDFLARE_API_TOKEN",
-            TokenSource::Prompt => "the prompt",
-            TokenSource::Stored => "the stored token",
-            TokenSource::Sandbox => "the sandbox's demo token",
-        }
-    }
-}
+pub use crate::token_source::TokenSource;
 
 pub enum GatewayAction {
     /// Use the gateway as it is.

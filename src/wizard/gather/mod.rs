@@ -100,7 +100,7 @@ pub fn gather(
 
     ctx.ui.heading("7. Token storage and OpenCode");
     let detection = detector.wait(&ctx.rt);
-    output::step(
+    let mut plan = output::step(
         q,
         state.clone(),
         Answers {
@@ -113,7 +113,10 @@ pub fn gather(
             store,
             detection,
         },
-    )
+    )?;
+    // The daily token's permission groups, looked up with the first round (if the run may mint).
+    plan.daily.groups = reads.groups();
+    Ok(plan)
 }
 
 /// What the early reads are planned from: the flags, the profile, and whether a person answers.
@@ -122,6 +125,8 @@ pub struct Early<'x> {
     pub args: &'x SetupArgs,
     pub previous: Option<&'x Profile>,
     pub interactive: bool,
+    /// The run may mint a daily token ([`crate::tokens::daily::may_mint`]).
+    pub mint: bool,
 }
 
 impl<'x> Early<'x> {
@@ -130,6 +135,11 @@ impl<'x> Early<'x> {
             args: q.args,
             previous: q.previous,
             interactive: q.prompter.interactive(),
+            mint: crate::tokens::daily::may_mint(
+                q.args.token_scope,
+                q.previous.and_then(|p| p.stored_token.as_ref()),
+                !q.args.token_stdin && q.ctx.env_token().is_none(),
+            ),
         }
     }
 
@@ -172,6 +182,9 @@ fn first_round(q: &Ask<'_>, reads: &mut Reads<'_>, account_hint: Option<&str>) {
     if account::needs_list(e, account) {
         reads.start_accounts();
     }
+    if e.mint && reads.may_be_user_token() {
+        reads.start_groups(crate::cloudflare::TokenScope::User);
+    }
     if let Some(account) = account {
         start_account_reads(e, reads, account);
     }
@@ -189,6 +202,9 @@ fn start_account_reads(e: Early<'_>, reads: &mut Reads<'_>, account: &str) {
     }
     if e.may_be(Billing::Unified) {
         reads.start_balance(account);
+    }
+    if e.mint {
+        reads.start_groups(crate::cloudflare::TokenScope::Account(account.to_string()));
     }
     // `--create-gateway` expects a new gateway: its reads would only find nothing.
     let expect_new = e.args.create_gateway && e.args.gateway.is_some();

@@ -187,6 +187,7 @@ pub fn step(q: &mut Ask<'_>, _state: State, answers: Answers) -> anyhow::Result<
         daily: crate::tokens::DailyRequest {
             scope: args.token_scope,
             expires: args.token_expires,
+            ..Default::default()
         },
         policies,
     })
