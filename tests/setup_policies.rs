@@ -471,3 +471,24 @@ fn opencode_2_calls_the_route_through_its_compat_step() {
         "cloudflare-ai-gateway/dynamic/aigate-default"
     );
 }
+
+#[test]
+fn a_gateway_with_null_fields_keeps_them_when_the_spend_limit_is_set() {
+    let w = World::new();
+    // `null`s the typed gateway would drop: setup reads the raw object before its PUT.
+    w.emu
+        .set_gateway_field(ACCOUNT, GW, "rate_limiting_technique", Value::Null);
+    w.emu
+        .set_gateway_field(ACCOUNT, GW, "retry_backoff", json!("linear"));
+    let before = w.emu.gateway(ACCOUNT, GW).unwrap();
+    w.setup(TOKEN, &args(&["--spend-limit", "12.5/7d", "--skip-test"]))
+        .assert_code(0);
+    let after = w.emu.gateway(ACCOUNT, GW).unwrap();
+    assert_eq!(
+        without(&after, &["spend_limits", "modified_at"]),
+        without(&before, &["spend_limits", "modified_at"])
+    );
+    assert_eq!(after["rate_limiting_technique"], Value::Null);
+    assert_eq!(after["spend_limits"]["rules"][0]["limit"], 12.5);
+    assert_eq!(after["spend_limits"]["rules"][0]["window"], 604_800);
+}
