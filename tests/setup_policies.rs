@@ -492,3 +492,38 @@ fn a_gateway_with_null_fields_keeps_them_when_the_spend_limit_is_set() {
     assert_eq!(after["spend_limits"]["rules"][0]["limit"], 12.5);
     assert_eq!(after["spend_limits"]["rules"][0]["window"], 604_800);
 }
+
+#[test]
+fn turning_authentication_on_keeps_a_null_field_null() {
+    // Found with the spend limit's test above: the typed gateway dropped a `null`
+    // `rate_limiting_technique` from the PUT and Cloudflare (the emulator) filled in "fixed".
+    let w = World::new();
+    w.emu.add_gateway(ACCOUNT, "open-gw", false);
+    w.emu
+        .set_gateway_field(ACCOUNT, "open-gw", "rate_limiting_technique", Value::Null);
+    let before = w.emu.gateway(ACCOUNT, "open-gw").unwrap();
+    w.setup(
+        TOKEN,
+        &[
+            "--account-id",
+            ACCOUNT,
+            "--gateway",
+            "open-gw",
+            "--enable-authentication",
+            "--billing",
+            "unified",
+            "--skip-test",
+            "--spend-limit",
+            "3/1d",
+        ],
+    )
+    .assert_code(0);
+    let after = w.emu.gateway(ACCOUNT, "open-gw").unwrap();
+    assert_eq!(after["authentication"], true);
+    assert_eq!(after["rate_limiting_technique"], Value::Null);
+    assert_eq!(
+        without(&after, &["authentication", "spend_limits", "modified_at"]),
+        without(&before, &["authentication", "spend_limits", "modified_at"])
+    );
+    assert_eq!(after["spend_limits"]["rules"][0]["limit"], 3.0);
+}

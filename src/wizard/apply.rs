@@ -78,11 +78,12 @@ fn remote(ctx: &Context, client: &Client, plan: &Plan) -> anyhow::Result<()> {
             }
         }
         GatewayAction::EnableAuthentication(g) => {
-            let mut g = g.clone();
-            g.authentication = Some(true);
-            let updated = ctx
-                .rt
-                .block_on(client.update_gateway(account, &plan.gateway_id, &g))?;
+            let updated = ctx.rt.block_on(super::policies::authentication_on(
+                client,
+                account,
+                &plan.gateway_id,
+                g,
+            ))?;
             ctx.ui.ok(&format!(
                 "Turned authentication on for '{}'",
                 plan.gateway_id

@@ -301,6 +301,33 @@ pub fn apply(
     }
 }
 
+/// Turn authentication on, every other field as it was: from the typed object read in the
+/// first round when it is [`exact`], else from the raw object read now (a `null` the typed
+/// form would drop stays `null`, instead of becoming a default).
+pub async fn authentication_on(
+    client: &Client,
+    account: &str,
+    gateway: &str,
+    g: &Gateway,
+) -> Result<Gateway, crate::cloudflare::ApiError> {
+    if exact(g) {
+        let mut g = g.clone();
+        g.authentication = Some(true);
+        return client.update_gateway(account, gateway, &g).await;
+    }
+    let mut s = client.gateway_settings(account, gateway).await?;
+    s.raw
+        .insert("authentication".into(), serde_json::Value::Bool(true));
+    let saved = client.put_gateway_settings(account, gateway, &s).await?;
+    serde_json::from_value(serde_json::Value::Object(saved.raw)).map_err(|e| {
+        crate::cloudflare::ApiError::unexpected(
+            crate::cloudflare::ops::UPDATE_GATEWAY,
+            200,
+            &format!("the gateway has an unexpected shape ({e})"),
+        )
+    })
+}
+
 /// Whether the typed gateway gives back every writable field as Cloudflare sent it: its
 /// optional fields that are left out when unset (`authentication`,
 /// `rate_limiting_technique`) are set, so nothing Cloudflare sent as `null` would be dropped
