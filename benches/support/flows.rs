@@ -6,7 +6,7 @@
 //! in): the flows measure the network, and need no keychain.
 #![allow(dead_code)]
 
-use aigate::emulator::{Emulator, EmulatorOptions, RecordedRequest, Seed, TokenSpec};
+use aigate::emulator::{Emulator, EmulatorOptions, Permissions, RecordedRequest, Seed, TokenSpec};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 pub const ACCOUNT: &str = "0123456789abcdef0123456789abcdef";
 pub const TOKEN: &str = "cfut_BenchTokenAllPermissions000000000000000aa";
 pub const TOKEN2: &str = "cfut_BenchTokenSecondAllPermissions00000000bb";
+/// A user token that may also create API tokens: the default setup mints with it.
+pub const ADMIN: &str = "cfut_BenchAdminTokenMayCreateTokens000000000cc";
 pub const OPENAI_KEY: &str = "sk-proj-BenchOpenAiKey000000000000000000001";
 pub const ANTHROPIC_KEY: &str = "sk-ant-BenchAnthropicKey0000000000000000002";
 
@@ -26,16 +28,26 @@ pub enum Flow {
     RerunNothingChanged,
     Rotate,
     ThousandGatewaysById,
+    CreateUnifiedMint,
+    ExistingUnifiedMint,
+    RerunMinted,
+    RotateMinted,
+    ExistingUnifiedCannotMint,
 }
 
 impl Flow {
-    pub const ALL: [Flow; 6] = [
+    pub const ALL: [Flow; 11] = [
         Flow::CreateUnified,
         Flow::ExistingUnified,
         Flow::ExistingByokTwoKeys,
         Flow::RerunNothingChanged,
         Flow::Rotate,
         Flow::ThousandGatewaysById,
+        Flow::CreateUnifiedMint,
+        Flow::ExistingUnifiedMint,
+        Flow::RerunMinted,
+        Flow::RotateMinted,
+        Flow::ExistingUnifiedCannotMint,
     ];
 
     pub fn name(self) -> &'static str {
@@ -46,6 +58,13 @@ impl Flow {
             Flow::RerunNothingChanged => "re-run, nothing changed",
             Flow::Rotate => "rotate",
             Flow::ThousandGatewaysById => "existing + Unified + test, 1000 gateways, --gateway ID",
+            Flow::CreateUnifiedMint => "default (mint): create gateway + Unified + test",
+            Flow::ExistingUnifiedMint => "default (mint): existing gateway + Unified + test",
+            Flow::RerunMinted => "default (mint): re-run with the minted token stored",
+            Flow::RotateMinted => "default (mint): rotate the minted token (roll)",
+            Flow::ExistingUnifiedCannotMint => {
+                "default, token cannot create tokens: existing + Unified + test"
+            }
         }
     }
 
@@ -59,6 +78,28 @@ impl Flow {
             Flow::ExistingByokTwoKeys => 3,
             Flow::ExistingUnified | Flow::RerunNothingChanged | Flow::ThousandGatewaysById => 2,
             Flow::Rotate => 1,
+            // The default setup with a token that may create tokens mints a Run + Read token and
+            // stores that one. The permission groups it names are looked up by name with the
+            // first round's reads (they need only the account id); the mint is a write, so it
+            // waits for the token's verification and the groups, and nothing local can be
+            // written before its value is known; the test prompt goes out with the minted
+            // token once it is stored. Create: reads | create gateway | Run check on the new
+            // gateway (issue 10) | mint | catalog + test prompt. The mint needs neither the
+            // gateway nor the Run check, but it comes after them on purpose: a token is never
+            // minted for a setup that then fails its remote checks (nothing to clean up at
+            // Cloudflare), so the floor counts it as a round of its own.
+            Flow::CreateUnifiedMint => 5,
+            // reads | mint | test prompt.
+            Flow::ExistingUnifiedMint => 3,
+            // The stored minted token is the one given: it is kept, nothing is minted.
+            Flow::RerunMinted => 2,
+            // Rotate rolls the minted token's value with an admin token used once: the roll is a
+            // write, so it waits for the admin token's verification: verify | roll.
+            Flow::RotateMinted => 2,
+            // The default setup with a token that may not create tokens (the usual token): the
+            // permission-group look-ups are refused in the first round, the given token is
+            // stored with its notice: reads | test prompt, as with `--token-scope as-given`.
+            Flow::ExistingUnifiedCannotMint => 2,
         }
     }
 }
@@ -123,7 +164,15 @@ pub fn describe(r: &RecordedRequest) -> String {
     } else {
         p.to_string()
     };
-    format!("{} {what}", r.method)
+    // Permission groups are looked up by name: `GET tokens/permission_groups?name=AI Gateway Run`.
+    let name = r
+        .query
+        .as_deref()
+        .filter(|_| what.ends_with("permission_groups"))
+        .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("name=")))
+        .map(|n| format!("?name={}", n.replace("%20", " ").replace('+', " ")))
+        .unwrap_or_default();
+    format!("{} {what}{name}", r.method)
 }
 
 /// A fresh emulator, home and config dirs for one flow.
@@ -151,6 +200,10 @@ impl Bench {
         emu.set_credits(ACCOUNT, 10.0);
         emu.add_token(TokenSpec::user(TOKEN, &[ACCOUNT]));
         emu.add_token(TokenSpec::user(TOKEN2, &[ACCOUNT]));
+        emu.add_token(TokenSpec {
+            permissions: Permissions::admin(),
+            ..TokenSpec::user(ADMIN, &[ACCOUNT])
+        });
         emu.add_gateway(ACCOUNT, "existing-gw", true);
         let root = tempfile::Builder::new()
             .prefix("aigate-bench-")
@@ -205,15 +258,13 @@ impl Bench {
     }
 }
 
-/// `--token-scope as-given`: the flows measure setup with the token given; minting a
-/// Run + Read token (the default when the token may create tokens) adds its own requests.
+/// `--token-scope as-given`: setup storing the token given. The default setup (minting a
+/// Run + Read token when the token may create tokens) is measured by the `default` flows.
 const SETUP: &[&str] = &[
     "setup",
     "--non-interactive",
     "--token-stdin",
     "--insecure-storage",
-    // The wizard's own plan: the daily-token step (permission-group lookups, one round, and the
-    // create when allowed) is left out here; it is covered by tests/tokens_setup.rs.
     "--token-scope",
     "as-given",
 ];
@@ -230,6 +281,22 @@ const EXISTING_UNIFIED: &[&str] = &[
     "--billing",
     "unified",
 ];
+
+/// The default setup (no `--token-scope`): with [`ADMIN`] it mints a Run + Read token.
+const MINT_SETUP: &[&str] = &[
+    "setup",
+    "--non-interactive",
+    "--token-stdin",
+    "--insecure-storage",
+];
+
+fn mint_args(extra: &[&'static str]) -> Vec<&'static str> {
+    MINT_SETUP
+        .iter()
+        .copied()
+        .chain(extra.iter().copied())
+        .collect()
+}
 
 /// Prepare the world without latency, then run the measured command with it.
 pub fn measure(bin: &Path, flow: Flow, latency: Duration) -> Measured {
@@ -275,6 +342,28 @@ pub fn measure(bin: &Path, flow: Flow, latency: Duration) -> Measured {
             }
             (setup_args(EXISTING_UNIFIED), TOKEN)
         }
+        Flow::CreateUnifiedMint => (
+            mint_args(&[
+                "--account-id",
+                ACCOUNT,
+                "--gateway",
+                "new-gw",
+                "--create-gateway",
+                "--billing",
+                "unified",
+            ]),
+            ADMIN,
+        ),
+        Flow::ExistingUnifiedMint => (mint_args(EXISTING_UNIFIED), ADMIN),
+        Flow::ExistingUnifiedCannotMint => (mint_args(EXISTING_UNIFIED), TOKEN),
+        Flow::RerunMinted => {
+            prepare_minted(&b);
+            (vec!["setup", "--non-interactive", "--insecure-storage"], "")
+        }
+        Flow::RotateMinted => {
+            prepare_minted(&b);
+            (vec!["rotate", "--token-stdin", "--non-interactive"], ADMIN)
+        }
     };
     b.emu.clear_requests();
     b.emu.set_latency((!latency.is_zero()).then_some(latency));
@@ -296,4 +385,14 @@ pub fn measure(bin: &Path, flow: Flow, latency: Duration) -> Measured {
 fn prepare(b: &Bench) {
     let (code, stderr, _) = b.run(&setup_args(EXISTING_UNIFIED), TOKEN);
     assert_eq!(code, 0, "the first setup failed:\n{stderr}");
+}
+
+/// A first default setup with [`ADMIN`]: a minted Run + Read token is stored.
+fn prepare_minted(b: &Bench) {
+    let (code, stderr, _) = b.run(&mint_args(EXISTING_UNIFIED), ADMIN);
+    assert_eq!(code, 0, "the first setup failed:\n{stderr}");
+    assert!(
+        stderr.contains("only AI Gateway Run and Read"),
+        "the first setup minted no token:\n{stderr}"
+    );
 }

@@ -207,7 +207,12 @@ impl Client {
                 }
             }
         });
-        futures_util::future::try_join_all(lookups).await
+        // Every look-up is answered (none is dropped half-way when another fails): the same
+        // requests reach Cloudflare whatever answers first, and they take one round either way.
+        futures_util::future::join_all(lookups)
+            .await
+            .into_iter()
+            .collect()
     }
 
     /// Creates a token. Never blindly retried (see the module note).

@@ -353,7 +353,8 @@ async fn tunnel(shared: Arc<Shared>, req: Request<Incoming>, host: String, id: u
     };
     let svc_shared = shared.clone();
     let service = service_fn(move |req| handle(svc_shared.clone(), req, conn.clone()));
-    let _ = http1::Builder::new()
+    // HTTP/2 where the client offers it (ALPN `h2`, as Cloudflare does), else HTTP/1.1.
+    let _ = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new())
         .serve_connection(TokioIo::new(stream), service)
         .await;
 }

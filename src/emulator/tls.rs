@@ -63,7 +63,8 @@ impl TlsMaterial {
             .with_safe_default_protocol_versions()?
             .with_no_client_auth()
             .with_single_cert(chain, key)?;
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        // Like Cloudflare's edge: HTTP/2 to clients that offer it, HTTP/1.1 to the others.
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         Ok(TlsMaterial {
             ca_pem: ca_cert.pem(),
             server_config: Arc::new(config),

@@ -35,6 +35,8 @@ pub struct StatusReport {
     pub token_delivery: TokenDelivery,
     /// Which token is stored: minted by aigate (id, permissions) or the one given (and why).
     pub stored_token: Option<crate::state::StoredToken>,
+    /// The dynamic route setup made (`--fallback-model`): OpenCode calls `dynamic/<name>`.
+    pub route: Option<crate::state::ProfileRoute>,
     pub opencode_config: PathBuf,
     /// No check of OpenCode's config failed.
     pub opencode_config_matches: bool,
@@ -217,6 +219,7 @@ impl Gathered {
             token_store: p.token_store,
             token_delivery: p.token_delivery,
             stored_token: p.stored_token,
+            route: p.route,
             opencode_config: p.opencode_config,
         }
     }

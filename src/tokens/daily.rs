@@ -18,6 +18,31 @@ pub use crate::cli::TokenScopeArg;
 pub struct DailyRequest {
     pub scope: Option<TokenScopeArg>,
     pub expires: Option<chrono::Duration>,
+    /// The permission-group look-ups setup started with its first round (see [`may_mint`]);
+    /// a scope not here is looked up when the token is minted.
+    pub groups: mint::KnownGroups,
+}
+
+/// The token is stored as given without trying to mint: `--token-scope as-given`, or (without
+/// the flag) a profile that stored the given token by choice before.
+fn explicit_as_given(scope: Option<TokenScopeArg>, previous: Option<&StoredToken>) -> bool {
+    scope == Some(TokenScopeArg::AsGiven)
+        || (scope.is_none()
+            && previous.is_some_and(|p| p.kind == StoredTokenKind::AsGiven && p.note.is_none()))
+}
+
+/// Whether this run may mint, so the permission groups are worth looking up in the first
+/// round, beside the other reads (they need only the account id, and a token that may not
+/// look them up answers 403 in the same round). Not when the token is stored as given by
+/// choice, nor on a re-run that gives the stored minted token itself (it is kept).
+pub fn may_mint(
+    scope: Option<TokenScopeArg>,
+    previous: Option<&StoredToken>,
+    given_is_stored: bool,
+) -> bool {
+    let keeps_minted = given_is_stored
+        && previous.is_some_and(|p| p.kind == StoredTokenKind::Minted && p.id.is_some());
+    !explicit_as_given(scope, previous) && !keeps_minted
 }
 
 /// What to store, decided after the remote changes.
@@ -76,12 +101,7 @@ pub fn cannot_mint_note(account_id: &str) -> String {
 
 /// Decide (and, for `minimal`, mint) the token to store.
 pub fn decide(ctx: &Context, client: &Client, input: &DailyInput) -> anyhow::Result<Daily> {
-    let explicit_as_given = input.request.scope == Some(TokenScopeArg::AsGiven)
-        || (input.request.scope.is_none()
-            && input
-                .previous
-                .is_some_and(|p| p.kind == StoredTokenKind::AsGiven && p.note.is_none()));
-    if explicit_as_given {
+    if explicit_as_given(input.request.scope, input.previous) {
         return Ok(Daily::AsGiven(as_given(None)));
     }
     if let Some(keep) = keep_previous(ctx, client, input) {
@@ -91,12 +111,13 @@ pub fn decide(ctx: &Context, client: &Client, input: &DailyInput) -> anyhow::Res
     let spinner = ctx
         .ui
         .spinner("Creating a token with only AI Gateway Run and Read…");
-    let minted = ctx.rt.block_on(mint::mint_run_read(
+    let minted = ctx.rt.block_on(mint::mint_run_read_with(
         client,
         input.account_id,
         input.given.owner,
         &name,
         input.request.expires,
+        &input.request.groups,
     ));
     drop(spinner);
     match minted {

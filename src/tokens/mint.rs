@@ -3,7 +3,8 @@
 
 use crate::Secret;
 use crate::cloudflare::{
-    ApiError, Client, DAILY_GROUPS, ErrorKind, NewToken, TokenOwner, TokenScope,
+    ApiError, Client, CreatedToken, DAILY_GROUPS, ErrorKind, NewToken, PermissionGroup, TokenOwner,
+    TokenScope,
 };
 use crate::state::{StoredToken, StoredTokenKind};
 
@@ -84,8 +85,10 @@ pub fn scope_of(t: &StoredToken, account_id: &str) -> TokenScope {
     }
 }
 
-/// Mint a token with only AI Gateway Run and Read on `account_id`, verified before it is
-/// returned.
+/// Permission-group look-ups already answered (started with setup's first round), by scope.
+pub type KnownGroups = Vec<(TokenScope, Result<Vec<PermissionGroup>, ApiError>)>;
+
+/// Mint a token with only AI Gateway Run and Read on `account_id`.
 pub async fn mint_run_read(
     client: &Client,
     account_id: &str,
@@ -93,8 +96,29 @@ pub async fn mint_run_read(
     name: &str,
     expires: Option<chrono::Duration>,
 ) -> Result<Minted, MintError> {
+    mint_run_read_with(client, account_id, caller, name, expires, &vec![]).await
+}
+
+/// [`mint_run_read`], using the look-ups in `known` instead of sending them again.
+///
+/// The new token is not verified with a request of its own: the create's reply is Cloudflare's
+/// answer about it (id, status, value, policies), and is checked here; a verify would only ask
+/// Cloudflare whether it accepts the value it has just issued, one more round on every setup.
+/// What the token is for is proven by its use: setup's test prompt goes out with it.
+pub async fn mint_run_read_with(
+    client: &Client,
+    account_id: &str,
+    caller: TokenOwner,
+    name: &str,
+    expires: Option<chrono::Duration>,
+    known: &KnownGroups,
+) -> Result<Minted, MintError> {
     for scope in scopes(account_id, caller) {
-        let groups = match client.resolve_permission_groups(&scope, DAILY_GROUPS).await {
+        let looked_up = match known.iter().find(|(s, _)| *s == scope) {
+            Some((_, r)) => r.clone(),
+            None => client.resolve_permission_groups(&scope, DAILY_GROUPS).await,
+        };
+        let groups = match looked_up {
             Ok(g) => g,
             Err(e) if refused(&e) => continue,
             Err(e) => return Err(MintError::Api(e)),
@@ -110,11 +134,17 @@ pub async fn mint_run_read(
             Err(e) if refused(&e) => continue,
             Err(e) => return Err(MintError::Api(e)),
         };
-        // Prove the new value works before anyone relies on it.
-        let check = client.with_token(created.value.clone());
-        if let Err(e) = check.verify_token(Some(account_id)).await {
+        if let Err(problem) = check_created(&created, &new) {
             let _ = client.delete_token(&scope, &created.token.id).await;
-            return Err(MintError::Api(e));
+            return Err(MintError::Api(ApiError::unexpected(
+                crate::cloudflare::Operation {
+                    name: "create an API token",
+                    permission: Some(scope.write_permission()),
+                    gateway_scoped: false,
+                },
+                200,
+                &problem,
+            )));
         }
         let record = StoredToken {
             kind: StoredTokenKind::Minted,
@@ -132,4 +162,80 @@ pub async fn mint_run_read(
         });
     }
     Err(MintError::NotAllowed)
+}
+
+/// The create's reply describes the token asked for: an id, active (when it says), and no
+/// permission group beyond the requested ones (when it lists its policies).
+fn check_created(created: &CreatedToken, asked: &NewToken) -> Result<(), String> {
+    let t = &created.token;
+    if t.id.is_empty() {
+        return Err("the new token's reply carried no id".into());
+    }
+    if !t.status.is_empty() && t.status != "active" {
+        return Err(format!("the new token is {}, not active", t.status));
+    }
+    let extra: Vec<&str> = t
+        .policies
+        .iter()
+        .flat_map(|p| p.permission_groups.iter())
+        .filter(|g| !asked.groups.iter().any(|a| a.id == g.id))
+        .map(|g| g.id.as_str())
+        .collect();
+    if !extra.is_empty() {
+        return Err(format!(
+            "the new token has permission groups it was not asked for: {}",
+            extra.join(", ")
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn asked() -> NewToken {
+        let g = |id: &str, name: &str| PermissionGroup {
+            id: id.into(),
+            name: name.into(),
+            scopes: vec![],
+        };
+        NewToken {
+            name: "aigate default host 2026-01-01".into(),
+            account_id: "0123456789abcdef0123456789abcdef".into(),
+            groups: vec![g("run", "AI Gateway Run"), g("read", "AI Gateway Read")],
+            expires_on: None,
+        }
+    }
+
+    fn reply(status: &str, groups: &[&str]) -> CreatedToken {
+        let groups: Vec<serde_json::Value> = groups
+            .iter()
+            .map(|id| serde_json::json!({"id": id, "name": id}))
+            .collect();
+        let token = serde_json::from_value(serde_json::json!({
+            "id": "t1",
+            "name": "aigate default host 2026-01-01",
+            "status": status,
+            "policies": [{"effect": "allow", "permission_groups": groups, "resources": {}}],
+        }))
+        .unwrap();
+        CreatedToken {
+            token,
+            value: Secret::new("cfat_x"),
+        }
+    }
+
+    #[test]
+    fn the_create_reply_is_checked_instead_of_a_verify() {
+        assert_eq!(
+            check_created(&reply("active", &["run", "read"]), &asked()),
+            Ok(())
+        );
+        assert_eq!(check_created(&reply("", &["run"]), &asked()), Ok(()));
+        let more = check_created(&reply("active", &["run", "read", "write"]), &asked());
+        assert!(more.unwrap_err().contains("write"));
+        let off = check_created(&reply("disabled", &["run", "read"]), &asked());
+        assert!(off.unwrap_err().contains("disabled"));
+    }
 }

@@ -7,9 +7,15 @@
 //! question start while the person reads the current one (e.g. the default account's gateways
 //! while the account picker is shown). Writes wait for verification ([`super::super::apply`]);
 //! the test prompt waits for the writes ([`super::super::finish`]).
+//!
+//! When the run may mint a Run + Read token (the default, see [`crate::tokens::daily`]), the
+//! permission groups it names are looked up in the first round too, for the account scope and
+//! (for a token that may be a user's) the user scope together: a token that may not create
+//! tokens is refused both in that round, so falling back to the given token costs no round.
 
 use crate::cloudflare::{
-    Account, ApiError, Client, CreditBalance, Gateway, ModelList, ProviderConfig, TokenInfo,
+    Account, ApiError, Client, CreditBalance, DAILY_GROUPS, Gateway, ModelList, PermissionGroup,
+    ProviderConfig, TokenInfo, TokenScope,
 };
 use crate::context::Context;
 use std::collections::HashMap;
@@ -39,6 +45,13 @@ impl<K: Eq + Hash, T: Clone + Send + 'static> Memo<K, T> {
 
     fn started(&self, key: &K) -> bool {
         self.slots.contains_key(key)
+    }
+
+    fn keys(&self) -> Vec<K>
+    where
+        K: Clone,
+    {
+        self.slots.keys().cloned().collect()
     }
 
     /// Start the read unless it was started before.
@@ -87,6 +100,9 @@ pub struct Reads<'a> {
     balance: Memo<String, CreditBalance>,
     models: Memo<Pair, ModelList>,
     providers: Memo<Pair, Vec<ProviderConfig>>,
+    routes: Memo<Pair, Vec<crate::cloudflare::routes::DynamicRoute>>,
+    /// Permission groups by scope: `Some(account)` for the account's, `None` for the user's.
+    groups: Memo<Option<String>, Vec<PermissionGroup>>,
 }
 
 fn pair(a: &str, g: &str) -> Pair {
@@ -105,6 +121,8 @@ impl<'a> Reads<'a> {
             balance: Memo::new(),
             models: Memo::new(),
             providers: Memo::new(),
+            routes: Memo::new(),
+            groups: Memo::new(),
         }
     }
 
@@ -227,6 +245,29 @@ impl<'a> Reads<'a> {
             });
     }
 
+    /// The gateway's dynamic routes (setup's `--fallback-model` route is found among them).
+    pub fn start_routes(&mut self, account: &str, gateway: &str) {
+        let c = self.client.clone();
+        let (a, g) = pair(account, gateway);
+        self.routes
+            .start(&self.ctx.rt, pair(account, gateway), || async move {
+                c.list_routes(&a, &g).await
+            });
+    }
+
+    pub fn routes(
+        &mut self,
+        account: &str,
+        gateway: &str,
+    ) -> Res<Vec<crate::cloudflare::routes::DynamicRoute>> {
+        let c = self.client.clone();
+        let (a, g) = pair(account, gateway);
+        self.routes
+            .get(&self.ctx.rt, pair(account, gateway), || async move {
+                c.list_routes(&a, &g).await
+            })
+    }
+
     pub fn providers(&mut self, account: &str, gateway: &str) -> Res<Vec<ProviderConfig>> {
         let c = self.client.clone();
         let (a, g) = pair(account, gateway);
@@ -234,5 +275,40 @@ impl<'a> Reads<'a> {
             .get(&self.ctx.rt, pair(account, gateway), || async move {
                 c.list_provider_configs(&a, &g).await
             })
+    }
+
+    /// Look up the permission groups of a daily token in `scope` (see the module note).
+    pub fn start_groups(&mut self, scope: TokenScope) {
+        let key = match &scope {
+            TokenScope::Account(a) => Some(a.clone()),
+            TokenScope::User => None,
+        };
+        let c = self.client.clone();
+        self.groups.start(&self.ctx.rt, key, || async move {
+            c.resolve_permission_groups(&scope, DAILY_GROUPS).await
+        });
+    }
+
+    /// The token may be a user's (not `cfat_`, the account-owned tokens' prefix).
+    pub fn may_be_user_token(&self) -> bool {
+        !self.client.token().expose().starts_with("cfat_")
+    }
+
+    /// Every permission-group look-up started, answered (for the mint).
+    pub fn groups(&mut self) -> crate::tokens::mint::KnownGroups {
+        let mut out = vec![];
+        for key in self.groups.keys() {
+            let scope = match &key {
+                Some(a) => TokenScope::Account(a.clone()),
+                None => TokenScope::User,
+            };
+            let s = scope.clone();
+            let c = self.client.clone();
+            let r = self.groups.get(&self.ctx.rt, key, || async move {
+                c.resolve_permission_groups(&s, DAILY_GROUPS).await
+            });
+            out.push((scope, r));
+        }
+        out
     }
 }

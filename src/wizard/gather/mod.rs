@@ -11,6 +11,7 @@ mod fetch;
 mod gateway;
 mod model;
 mod output;
+mod policies;
 mod storage;
 mod token;
 
@@ -40,6 +41,8 @@ pub struct Answers {
     pub gw: gateway::GatewayChoice,
     pub billing: crate::wizard::plan::BillingPlan,
     pub models: model::ModelChoice,
+    /// The spend limit and the fallback route (step 6).
+    pub policies: crate::wizard::policies::PoliciesPlan,
     pub store: storage::Store,
     /// The installed OpenCode (detected while steps 1-5 ran).
     pub detection: crate::clients::Detection,
@@ -92,9 +95,12 @@ pub fn gather(
     ctx.ui.heading("5. Models");
     let models = model::step(q, &mut reads, &account, &gw, &billing)?;
 
-    ctx.ui.heading("6. Token storage and OpenCode");
+    ctx.ui.heading("6. Policies (optional)");
+    let policies = policies::step(q, &mut reads, &account, &gw, &billing, &models)?;
+
+    ctx.ui.heading("7. Token storage and OpenCode");
     let detection = detector.wait(&ctx.rt);
-    output::step(
+    let mut plan = output::step(
         q,
         state.clone(),
         Answers {
@@ -103,10 +109,14 @@ pub fn gather(
             gw,
             billing,
             models,
+            policies,
             store,
             detection,
         },
-    )
+    )?;
+    // The daily token's permission groups, looked up with the first round (if the run may mint).
+    plan.daily.groups = reads.groups();
+    Ok(plan)
 }
 
 /// What the early reads are planned from: the flags, the profile, and whether a person answers.
@@ -115,6 +125,8 @@ pub struct Early<'x> {
     pub args: &'x SetupArgs,
     pub previous: Option<&'x Profile>,
     pub interactive: bool,
+    /// The run may mint a daily token ([`crate::tokens::daily::may_mint`]).
+    pub mint: bool,
 }
 
 impl<'x> Early<'x> {
@@ -123,6 +135,11 @@ impl<'x> Early<'x> {
             args: q.args,
             previous: q.previous,
             interactive: q.prompter.interactive(),
+            mint: crate::tokens::daily::may_mint(
+                q.args.token_scope,
+                q.previous.and_then(|p| p.stored_token.as_ref()),
+                !q.args.token_stdin && q.ctx.env_token().is_none(),
+            ),
         }
     }
 
@@ -165,6 +182,9 @@ fn first_round(q: &Ask<'_>, reads: &mut Reads<'_>, account_hint: Option<&str>) {
     if account::needs_list(e, account) {
         reads.start_accounts();
     }
+    if e.mint && reads.may_be_user_token() {
+        reads.start_groups(crate::cloudflare::TokenScope::User);
+    }
     if let Some(account) = account {
         start_account_reads(e, reads, account);
     }
@@ -183,6 +203,9 @@ fn start_account_reads(e: Early<'_>, reads: &mut Reads<'_>, account: &str) {
     if e.may_be(Billing::Unified) {
         reads.start_balance(account);
     }
+    if e.mint {
+        reads.start_groups(crate::cloudflare::TokenScope::Account(account.to_string()));
+    }
     // `--create-gateway` expects a new gateway: its reads would only find nothing.
     let expect_new = e.args.create_gateway && e.args.gateway.is_some();
     if let Some(g) = guess.filter(|_| !expect_new) {
@@ -195,5 +218,9 @@ fn start_gateway_reads(e: Early<'_>, reads: &mut Reads<'_>, account: &str, gatew
     reads.start_models(account, gateway);
     if e.may_be(Billing::Byok) {
         reads.start_providers(account, gateway);
+    }
+    // The policies step looks for its route only when fallbacks are asked for (or kept).
+    if !e.args.fallback_models.is_empty() || e.previous.is_some_and(|p| p.route.is_some()) {
+        reads.start_routes(account, gateway);
     }
 }
