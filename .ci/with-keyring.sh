@@ -26,25 +26,35 @@ if [ "${AIGATE_WITH_KEYRING_STAGE:-}" = "session" ]; then
   unset AIGATE_WITH_KEYRING_STAGE
   # The daemon (and any copy D-Bus activates) uses the fresh XDG_DATA_HOME set by the outer
   # stage; the command gets the caller's value back.
-  password=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
-  printf '%s' "$password" \
-    | gnome-keyring-daemon --unlock --components=secrets --daemonize >/dev/null
-  unset password
-
-  # --daemonize returns before the daemon owns org.freedesktop.secrets: poll with a probe item.
-  probe="probe-$$-$RANDOM"
+  # Under load the daemon can miss its unlock and then ask a (display-less) prompter to create
+  # the `login` keyring, failing every store: start it again, replacing the first, with fresh
+  # keyring files (up to three tries).
+  base="$XDG_DATA_HOME"
   ready=
-  for _ in $(seq 1 50); do
-    if printf '%s' "$probe" | timeout 5 secret-tool store --label='aigate CI probe' \
-         service aigate-ci-probe username probe 2>/dev/null \
-       && [ "$(timeout 5 secret-tool lookup service aigate-ci-probe username probe 2>/dev/null)" = "$probe" ]; then
-      ready=1
-      break
-    fi
-    sleep 0.2
+  for attempt in 1 2 3; do
+    export XDG_DATA_HOME="$base/try$attempt"
+    mkdir -p "$XDG_DATA_HOME"
+    password=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+    printf '%s' "$password" \
+      | gnome-keyring-daemon --replace --unlock --components=secrets --daemonize >/dev/null
+    unset password
+
+    # --daemonize returns before the daemon owns org.freedesktop.secrets: poll with a probe item.
+    probe="probe-$$-$RANDOM"
+    for _ in $(seq 1 50); do
+      if printf '%s' "$probe" | timeout 5 secret-tool store --label='aigate CI probe' \
+           service aigate-ci-probe username probe 2>/dev/null \
+         && [ "$(timeout 5 secret-tool lookup service aigate-ci-probe username probe 2>/dev/null)" = "$probe" ]; then
+        ready=1
+        break
+      fi
+      sleep 0.2
+    done
+    [ -n "$ready" ] && break
+    log "the Secret Service did not answer (try $attempt of 3); starting it again"
   done
   if [ -z "$ready" ]; then
-    log "the Secret Service did not come up within ~10 s (gnome-keyring-daemon in $XDG_DATA_HOME)"
+    log "the Secret Service did not come up in three tries (gnome-keyring-daemon in $base)"
     exit 1
   fi
   timeout 5 secret-tool clear service aigate-ci-probe username probe || true

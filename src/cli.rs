@@ -359,6 +359,15 @@ pub struct SetupArgs {
     /// Expiry of a minted token, e.g. 90d, 12h, 4w
     #[arg(long, value_name = "DURATION", value_parser = crate::domain::lifetime::parse)]
     pub token_expires: Option<chrono::Duration>,
+
+    /// A gateway spend limit in US dollars per window, e.g. 5/1d or 50/30d (as `gateway set`)
+    #[arg(long, value_name = "AMOUNT/WINDOW", value_parser = crate::domain::limits::parse_spend_limit)]
+    pub spend_limit: Option<crate::domain::limits::SpendLimit>,
+
+    /// A model to fall back to when the default model fails (repeatable, in order): setup makes
+    /// the dynamic route aigate-PROFILE and points the clients that can call it at dynamic/aigate-PROFILE
+    #[arg(long = "fallback-model", value_name = "PROVIDER/MODEL")]
+    pub fallback_models: Vec<ModelId>,
 }
 
 #[derive(Debug, Clone, Default, Args)]

@@ -9,6 +9,7 @@ use crate::env::{Env, Vars};
 use crate::exit::{Failure, Kind};
 use crate::secrets::{self, FileStore, SecretStore, StoreKind};
 use crate::state::{self, Profile, State};
+use crate::token_source::{self, Sources, TokenSource, Wants};
 use crate::ui::Ui;
 use crate::{Secret, interrupt};
 use std::path::PathBuf;
@@ -185,7 +186,9 @@ impl Context {
             Some(s) => Ok(Box::new(SandboxStore(FileStore::new(
                 s.dir.join("config").join("aigate").join("credentials.json"),
             )))),
-            None => secrets::open_for_write(insecure_storage),
+            None => {
+                secrets::open_for_write(&secrets::keychain_service(&self.vars), insecure_storage)
+            }
         }
     }
 
@@ -193,7 +196,7 @@ impl Context {
     pub fn store_of(&self, kind: StoreKind) -> anyhow::Result<Box<dyn SecretStore>> {
         match &self.sandbox {
             Some(_) => self.store_for_write(true),
-            None => secrets::open_kind(kind),
+            None => secrets::open_kind(&secrets::keychain_service(&self.vars), kind),
         }
     }
 
@@ -202,102 +205,26 @@ impl Context {
         self.vars.cloudflare_api_token.clone()
     }
 
-    /// The token for commands other than setup: `CLOUDFLARE_API_TOKEN` overrides the stored one.
-    pub fn token_for(&self, profile: &Profile) -> anyhow::Result<(Secret, TokenOrigin)> {
-        if let Some(t) = self.env_token() {
-            return Ok((t, TokenOrigin::EnvVar));
-        }
-        let store = self.store_of(profile.token_store)?;
-        match store.get(self.profile_name())? {
-            Some(t) => Ok((t, TokenOrigin::Store(store.describe()))),
-            None => Err(Failure::new(
-                Kind::Auth,
-                format!(
-                    "no token is stored for profile '{}' in {}",
-                    self.profile_name(),
-                    store.describe()
-                ),
-            )
-            .with_hint(format!(
-                "run `aigate rotate{}` to store one",
-                profile_flag(self.profile_name())
-            ))
-            .into()),
-        }
+    /// The token a command `wants`, by the one precedence of [`crate::token_source`].
+    pub fn token(&self, wants: Wants<'_>) -> anyhow::Result<(Secret, TokenSource)> {
+        let sources = Sources {
+            sandbox: self.sandbox.is_some(),
+            env: self.env_token(),
+            stdin: &token_source::read_stdin,
+            ui: &self.ui,
+        };
+        token_source::resolve(&sources, wants)
     }
-}
 
-/// Where a command's token came from.
-#[derive(Debug, Clone, PartialEq)]
-pub enum TokenOrigin {
-    EnvVar,
-    Store(String),
-}
-
-/// `CLOUDFLARE_API_TOKEN`, when set and not empty (read once by [`crate::env`]).
-pub fn env_token() -> Option<Secret> {
-    Vars::from_process().cloudflare_api_token
+    /// The token for the daily commands: `CLOUDFLARE_API_TOKEN`, else the profile's stored one.
+    pub fn token_for(&self, profile: &Profile) -> anyhow::Result<(Secret, TokenSource)> {
+        let store = self.store_of(profile.token_store)?;
+        self.token(Wants::daily(store.as_ref(), self.profile_name()))
+    }
 }
 
 pub use crate::domain::profile_flag;
-
-/// Read a token from stdin to EOF, trimming one trailing newline. At most
-/// [`crate::domain::MAX_TOKEN_LEN`] bytes are accepted, without control characters or
-/// whitespace: anything else is refused (exit 2) before it is sent anywhere.
-pub fn read_token_stdin() -> anyhow::Result<Secret> {
-    use std::io::Read;
-    let mut raw = Vec::new();
-    std::io::stdin()
-        .take(crate::domain::MAX_TOKEN_LEN as u64 + 3)
-        .read_to_end(&mut raw)
-        .map_err(|e| anyhow::anyhow!("cannot read the token from standard input: {e}"))?;
-    let Ok(buf) = String::from_utf8(raw) else {
-        return Err(
-            Failure::usage("the token read from standard input is not text (UTF-8)")
-                .with_hint("pipe only the token itself")
-                .into(),
-        );
-    };
-    let trimmed = buf
-        .strip_suffix('\n')
-        .map(|s| s.strip_suffix('\r').unwrap_or(s))
-        .unwrap_or(&buf);
-    let token = trimmed.trim();
-    if token.is_empty() {
-        return Err(
-            Failure::usage("--token-stdin was given but standard input was empty")
-                .with_hint(
-                    "pipe the token in, e.g. `printf %s \"$TOKEN\" | aigate setup --token-stdin`",
-                )
-                .into(),
-        );
-    }
-    if let Some(problem) = crate::domain::token_problem(token) {
-        return Err(
-            Failure::usage(format!("the token read from standard input: {problem}"))
-                .with_hint("pipe only the token itself")
-                .into(),
-        );
-    }
-    Ok(Secret::new(token.to_string()))
-}
-
-/// Refuses, locally and before any request, what cannot be a Cloudflare API token (from any
-/// source: stdin, `CLOUDFLARE_API_TOKEN`, a prompt): see [`crate::domain::token_problem`].
-/// Never quotes the value.
-pub fn check_token_shape(token: &Secret, from: &str) -> anyhow::Result<()> {
-    match crate::domain::token_problem(token.expose()) {
-        None => Ok(()),
-        Some(p) => Err(Failure::usage(format!(
-            "the value from {from} is not a Cloudflare API token: {p}"
-        ))
-        .with_hint(
-            "copy the token again from https://dash.cloudflare.com/profile/api-tokens (only the \
-             token itself, on one line)",
-        )
-        .into()),
-    }
-}
+pub use crate::token_source::{check_shape as check_token_shape, read_stdin as read_token_stdin};
 
 /// The sandbox keeps its demo token in a throwaway file, and says so.
 struct SandboxStore(FileStore);

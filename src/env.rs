@@ -3,8 +3,11 @@
 //! replaced wholesale by `--sandbox` or a test), so no module reads `std::env` behind the
 //! run's back.
 //!
-//! The one exception is [`var`]: a variable whose *name* the user chose at run time
-//! (`--byok-key PROVIDER=ENV_VAR`) cannot be read ahead; it is still read only here.
+//! The exceptions are still read only here: [`var`], a variable whose *name* the user chose at
+//! run time (`--byok-key PROVIDER=ENV_VAR`, checked by the flag's parser before a run exists);
+//! and the few reads of layers below the run ([`lock_wait_ms`] for file locks, the XDG
+//! directories of [`crate::paths`], the Windows user and host names). `tests/module_graph.rs`
+//! fails if `std::env::var` appears anywhere else.
 
 use crate::Secret;
 use std::ffi::OsString;
@@ -69,6 +72,11 @@ pub struct Vars {
     pub path: Option<OsString>,
     /// `CODEX_HOME`: Codex's config directory, when set.
     pub codex_home: Option<OsString>,
+    /// `CLAUDE_CONFIG_DIR`: Claude Code's config directory, when set.
+    pub claude_config_dir: Option<OsString>,
+    /// `AIGATE_KEYRING_SERVICE` (tests only), when set and not empty: replaces the keychain
+    /// service name so a test cannot touch a user's real token.
+    pub keyring_service: Option<String>,
 }
 
 impl Vars {
@@ -82,6 +90,10 @@ impl Vars {
             no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
             path: std::env::var_os("PATH"),
             codex_home: std::env::var_os("CODEX_HOME"),
+            claude_config_dir: std::env::var_os("CLAUDE_CONFIG_DIR"),
+            keyring_service: std::env::var("AIGATE_KEYRING_SERVICE")
+                .ok()
+                .filter(|s| !s.is_empty()),
         }
     }
 
@@ -110,4 +122,21 @@ pub fn xdg_state_home() -> Option<PathBuf> {
     std::env::var_os("XDG_STATE_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
+}
+
+/// `AIGATE_LOCK_WAIT_MS`: how long a file lock waits for another run (tests shorten it).
+pub fn lock_wait_ms() -> Option<u64> {
+    std::env::var("AIGATE_LOCK_WAIT_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+}
+
+/// `USERNAME` (Windows), for the per-user lock directory.
+pub fn user_name() -> Option<String> {
+    std::env::var("USERNAME").ok().filter(|s| !s.is_empty())
+}
+
+/// `COMPUTERNAME` (Windows), naming the machine in minted token names.
+pub fn computer_name() -> Option<String> {
+    std::env::var("COMPUTERNAME").ok().filter(|s| !s.is_empty())
 }

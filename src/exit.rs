@@ -23,6 +23,9 @@ pub enum Kind {
     Unreachable,
     /// Ctrl-C (exit 130).
     Interrupted,
+    /// The gateway's own policy refused the request: its spend limit (gateway code 2045) or
+    /// its rate limit (2003). Not an outage; the spec names no code for it, so exit 1.
+    Limit,
     /// Anything else (exit 1).
     Other,
 }
@@ -35,6 +38,7 @@ impl Kind {
             Kind::Auth => "auth",
             Kind::Unreachable => "unreachable",
             Kind::Interrupted => "interrupted",
+            Kind::Limit => "limit",
             Kind::Other => "other",
         }
     }
@@ -45,6 +49,7 @@ impl Kind {
             Kind::Auth => AUTH,
             Kind::Unreachable => UNREACHABLE,
             Kind::Interrupted => INTERRUPTED,
+            Kind::Limit => FAILURE,
             Kind::Other => FAILURE,
         }
     }

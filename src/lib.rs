@@ -23,6 +23,8 @@
 //! - [`state`]: aigate's own non-secret profile state.
 //! - [`usage`]: `aigate usage`: analytics and logs summarised into a typed report.
 //! - [`ops`]: `gateway` settings and dynamic `route` operations.
+//! - [`token_source`]: where a command's token comes from (sandbox, stdin, env, store, prompt),
+//!   decided once for every command.
 //! - [`tokens`]: least privilege: the Run-only tokens aigate mints, stores, rolls and revokes.
 //! - [`team`]: `aigate.toml` (a team's shared setup answers) and `team init/invite/list/revoke`.
 //! - [`ui`]: human output on stderr, `--json` on stdout, spinners.
@@ -52,6 +54,7 @@ pub mod secret;
 pub mod secrets;
 pub mod state;
 pub mod team;
+pub mod token_source;
 pub mod tokens;
 pub mod ui;
 pub mod usage;

@@ -146,85 +146,34 @@ impl Hints {
     }
 }
 
+/// Methods of [`Theme`] that [`Hints`] passes to the colourful theme unchanged.
+macro_rules! as_colourful {
+    ($($name:ident($($arg:ident: $ty:ty),*);)*) => {$(
+        fn $name(&self, f: &mut dyn fmt::Write, $($arg: $ty),*) -> fmt::Result {
+            self.0.$name(f, $($arg),*)
+        }
+    )*};
+}
+
 impl Theme for Hints {
-    fn format_prompt(&self, f: &mut dyn fmt::Write, prompt: &str) -> fmt::Result {
-        self.0.format_prompt(f, prompt)
-    }
-    fn format_error(&self, f: &mut dyn fmt::Write, err: &str) -> fmt::Result {
-        self.0.format_error(f, err)
-    }
-    fn format_confirm_prompt(
-        &self,
-        f: &mut dyn fmt::Write,
-        prompt: &str,
-        default: Option<bool>,
-    ) -> fmt::Result {
-        self.0.format_confirm_prompt(f, prompt, default)
-    }
-    fn format_confirm_prompt_selection(
-        &self,
-        f: &mut dyn fmt::Write,
-        prompt: &str,
-        selection: Option<bool>,
-    ) -> fmt::Result {
-        self.0.format_confirm_prompt_selection(f, prompt, selection)
-    }
-    fn format_input_prompt(
-        &self,
-        f: &mut dyn fmt::Write,
-        prompt: &str,
-        default: Option<&str>,
-    ) -> fmt::Result {
-        self.0.format_input_prompt(f, prompt, default)
-    }
-    fn format_input_prompt_selection(
-        &self,
-        f: &mut dyn fmt::Write,
-        prompt: &str,
-        sel: &str,
-    ) -> fmt::Result {
-        self.0.format_input_prompt_selection(f, prompt, sel)
-    }
-    fn format_password_prompt(&self, f: &mut dyn fmt::Write, prompt: &str) -> fmt::Result {
-        self.0.format_password_prompt(f, prompt)
-    }
-    fn format_password_prompt_selection(
-        &self,
-        f: &mut dyn fmt::Write,
-        prompt: &str,
-    ) -> fmt::Result {
-        self.0.format_password_prompt_selection(f, prompt)
+    as_colourful! {
+        format_prompt(prompt: &str);
+        format_error(err: &str);
+        format_confirm_prompt(prompt: &str, default: Option<bool>);
+        format_confirm_prompt_selection(prompt: &str, selection: Option<bool>);
+        format_input_prompt(prompt: &str, default: Option<&str>);
+        format_input_prompt_selection(prompt: &str, sel: &str);
+        format_password_prompt(prompt: &str);
+        format_password_prompt_selection(prompt: &str);
+        format_select_prompt_selection(prompt: &str, sel: &str);
+        format_multi_select_prompt_selection(prompt: &str, selections: &[&str]);
+        format_select_prompt_item(text: &str, active: bool);
     }
     fn format_select_prompt(&self, f: &mut dyn fmt::Write, prompt: &str) -> fmt::Result {
         self.with_keys(f, prompt, SELECT_KEYS)
     }
-    fn format_select_prompt_selection(
-        &self,
-        f: &mut dyn fmt::Write,
-        prompt: &str,
-        sel: &str,
-    ) -> fmt::Result {
-        self.0.format_select_prompt_selection(f, prompt, sel)
-    }
     fn format_multi_select_prompt(&self, f: &mut dyn fmt::Write, prompt: &str) -> fmt::Result {
         self.with_keys(f, prompt, MULTI_SELECT_KEYS)
-    }
-    fn format_multi_select_prompt_selection(
-        &self,
-        f: &mut dyn fmt::Write,
-        prompt: &str,
-        selections: &[&str],
-    ) -> fmt::Result {
-        self.0
-            .format_multi_select_prompt_selection(f, prompt, selections)
-    }
-    fn format_select_prompt_item(
-        &self,
-        f: &mut dyn fmt::Write,
-        text: &str,
-        active: bool,
-    ) -> fmt::Result {
-        self.0.format_select_prompt_item(f, text, active)
     }
     fn format_multi_select_prompt_item(
         &self,
@@ -390,5 +339,32 @@ mod tests {
                 .unwrap()
                 .contains("--token-stdin")
         );
+    }
+
+    #[test]
+    fn hints_name_the_keys_on_lists_and_draw_the_rest_as_the_colourful_theme() {
+        let (hints, colourful) = (Hints(ColorfulTheme::default()), ColorfulTheme::default());
+        let (mut a, mut b) = (String::new(), String::new());
+        hints
+            .format_confirm_prompt_selection(&mut a, "Keep?", Some(true))
+            .unwrap();
+        colourful
+            .format_confirm_prompt_selection(&mut b, "Keep?", Some(true))
+            .unwrap();
+        assert_eq!(a, b);
+        let (mut a, mut b) = (String::new(), String::new());
+        hints
+            .format_multi_select_prompt_selection(&mut a, "Which?", &["x", "y"])
+            .unwrap();
+        colourful
+            .format_multi_select_prompt_selection(&mut b, "Which?", &["x", "y"])
+            .unwrap();
+        assert_eq!(a, b);
+        let mut s = String::new();
+        hints.format_multi_select_prompt(&mut s, "Which?").unwrap();
+        assert!(s.contains(MULTI_SELECT_KEYS), "{s}");
+        let mut s = String::new();
+        hints.format_select_prompt(&mut s, "Which?").unwrap();
+        assert!(s.contains(SELECT_KEYS), "{s}");
     }
 }

@@ -39,6 +39,24 @@ pub struct Profile {
     /// Which token is stored: one aigate minted (its id, to roll or revoke it) or the given one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stored_token: Option<StoredToken>,
+    /// The dynamic route setup made for this profile (`--fallback-model`): the clients that
+    /// can call it send `dynamic/<name>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<ProfileRoute>,
+}
+
+/// A dynamic route aigate made: its name and the models a request tries, in order.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ProfileRoute {
+    pub name: String,
+    pub models: Vec<String>,
+}
+
+impl ProfileRoute {
+    /// What clients send as the model: `dynamic/<name>`.
+    pub fn call_as(&self) -> String {
+        format!("dynamic/{}", self.name)
+    }
 }
 
 /// What aigate knows about the stored token (never its value).

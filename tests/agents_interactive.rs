@@ -54,6 +54,8 @@ fn installed_agents_are_offered_with_opencode_preselected() {
     step(&mut s, "Which AI Gateway", ENTER); // existing-gw
     step(&mut s, "How should model usage be paid?", ENTER); // Unified Billing
     step(&mut s, "Default model for OpenCode", ENTER);
+    step(&mut s, "Set a spend limit on the gateway?", ENTER); // no
+    step(&mut s, "Add fallback models?", ENTER); // no
     step(&mut s, "How should OpenCode get the token?", ENTER);
     // OpenCode (preselected), Claude Code, Codex: add Codex with space, keep OpenCode.
     step(

@@ -246,6 +246,9 @@ fn each_bad_flag_exits_2_naming_it_before_any_request_or_file() {
         (&["--model", "openai/gpt 5"], "--model"),
         (&["--small-model", "/nano"], "--small-model"),
         (&["--profile", "x; echo PWNED"], "--profile"),
+        (&["--spend-limit", "5/1y"], "--spend-limit"),
+        (&["--spend-limit", "0/1d"], "--spend-limit"),
+        (&["--fallback-model", "gpt-5"], "--fallback-model"),
     ];
     for (flags, name) in cases {
         let p = Probe::new();
@@ -518,6 +521,13 @@ fn help_separates_a_commands_own_options_from_global_ones() {
     }
     let setup = sections(&stdout_of(&["setup", "--help"]));
     assert!(section(&setup, "Options:").contains("--byok-key"));
+    // The policies step's flags are setup's own.
+    for flag in [
+        "--spend-limit <AMOUNT/WINDOW>",
+        "--fallback-model <PROVIDER/MODEL>",
+    ] {
+        assert!(section(&setup, "Options:").contains(flag), "setup: {flag}");
+    }
 }
 
 #[test]

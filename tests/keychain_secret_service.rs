@@ -21,6 +21,11 @@ use aigate::error::{hint_of, kind_of};
 use aigate::exit::Kind;
 use aigate::secrets::{KeychainStore, SecretStore, StoreKind, open_for_write, open_kind};
 
+/// The keychain service of this run (`AIGATE_KEYRING_SERVICE`, as aigate reads it).
+fn service() -> String {
+    aigate::secrets::keychain_service(&aigate::env::Vars::from_process())
+}
+
 const TOKEN: &str = "cfut_ITESTsecret0000111122223333444455556666";
 const TOKEN2: &str = "cfut_ITESTrotated777788889999aaaabbbbccccdd";
 const CHILD: &str = "AIGATE_KEYCHAIN_TEST_CHILD";
@@ -235,7 +240,7 @@ fn mode(path: &Path) -> u32 {
 fn without_a_session_bus_the_choice_is_refusal_or_the_explicit_file() {
     if std::env::var_os(CHILD).is_some() {
         let config = std::path::PathBuf::from(std::env::var("XDG_CONFIG_HOME").unwrap());
-        let err = open_for_write(false)
+        let err = open_for_write(&service(), false)
             .err()
             .expect("no keychain must be usable without a bus");
         assert_eq!(kind_of(&err), Kind::Other);
@@ -250,17 +255,17 @@ fn without_a_session_bus_the_choice_is_refusal_or_the_explicit_file() {
             "a refusal must write nothing"
         );
 
-        let reopen = open_kind(StoreKind::Keychain)
+        let reopen = open_kind(&service(), StoreKind::Keychain)
             .err()
             .expect("cannot reopen the keychain either");
         assert!(hint_of(&reopen).unwrap().contains("CLOUDFLARE_API_TOKEN"));
 
-        let store = open_for_write(true).unwrap();
+        let store = open_for_write(&service(), true).unwrap();
         assert_eq!(store.kind(), StoreKind::InsecureFile);
         store.set("default", &Secret::new(TOKEN)).unwrap();
         assert_eq!(store.get("default").unwrap().unwrap().expose(), TOKEN);
         assert_eq!(
-            open_kind(StoreKind::InsecureFile)
+            open_kind(&service(), StoreKind::InsecureFile)
                 .unwrap()
                 .get("default")
                 .unwrap()
@@ -301,7 +306,7 @@ fn with_a_working_keyring_open_for_write_picks_it() {
     let svc_env = std::env::var("AIGATE_KEYRING_SERVICE").unwrap_or_default();
     if std::env::var_os(CHILD).is_some() {
         for insecure in [false, true] {
-            let store = open_for_write(insecure).unwrap();
+            let store = open_for_write(&service(), insecure).unwrap();
             assert_eq!(store.kind(), StoreKind::Keychain);
         }
         assert_eq!(
@@ -309,12 +314,12 @@ fn with_a_working_keyring_open_for_write_picks_it() {
             0,
             "the probe must leave nothing behind"
         );
-        open_for_write(false)
+        open_for_write(&service(), false)
             .unwrap()
             .set("default", &Secret::new(TOKEN))
             .unwrap();
         assert_eq!(
-            open_kind(StoreKind::Keychain)
+            open_kind(&service(), StoreKind::Keychain)
                 .unwrap()
                 .get("default")
                 .unwrap()
@@ -353,7 +358,7 @@ fn a_locked_keyring_is_not_usable() {
     require_keyring();
     if std::env::var_os(CHILD).is_some() {
         let started = std::time::Instant::now();
-        let err = open_for_write(false)
+        let err = open_for_write(&service(), false)
             .err()
             .expect("a locked keyring must not be used");
         let msg = format!("{err:#}");
@@ -363,7 +368,7 @@ fn a_locked_keyring_is_not_usable() {
         );
         assert!(msg.contains("locked"), "{msg}");
         assert!(hint_of(&err).unwrap().contains("--insecure-storage"));
-        let store = open_for_write(true).unwrap();
+        let store = open_for_write(&service(), true).unwrap();
         assert_eq!(store.kind(), StoreKind::InsecureFile);
         println!("CHILD-DONE");
         return;

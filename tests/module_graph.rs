@@ -178,3 +178,59 @@ fn comments_and_test_code_are_not_edges() {
     );
     assert_eq!(references(&code), BTreeSet::from(["a".to_string()]));
 }
+
+// ---------------------------------------------------------------- the environment, read once
+
+/// The files that may read the process environment: `env.rs` (read once per run into
+/// `Env`/`Vars`, injectable) and `main.rs`.
+const ENV_READERS: &[&str] = &["env.rs", "main.rs"];
+
+/// Lines of shipped code that read an environment variable directly (`std::env::var`,
+/// `var_os`, `vars`, or an import of `std::env` that would allow a bare `env::var`).
+fn env_reads(code: &str) -> Vec<String> {
+    code.lines()
+        .filter(|l| {
+            let l = l.replace(' ', "");
+            l.contains("std::env::var")
+                || l.contains("usestd::env;")
+                || l.contains("usestd::env::{")
+                || l.contains("usestd::env::var")
+                || l.contains("usestd::{env")
+        })
+        .map(|l| l.trim().to_string())
+        .collect()
+}
+
+#[test]
+fn the_environment_is_read_only_in_env_rs() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = vec![];
+    rust_files(&src, &mut files);
+    let mut found = vec![];
+    for f in files {
+        let rel = f.strip_prefix(&src).unwrap().to_string_lossy().to_string();
+        if ENV_READERS.contains(&rel.as_str()) {
+            continue;
+        }
+        for line in env_reads(&shipped_code(&std::fs::read_to_string(&f).unwrap())) {
+            found.push(format!("src/{rel}: {line}"));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "read the environment through crate::env (Env/Vars) instead:\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn the_env_read_finder_finds_reads_and_skips_the_allowed_ones() {
+    let code = "let a = std::env::var(\"X\");\n\
+                let b = std::env::var_os(\"Y\");\n\
+                use std::env;\n\
+                let c = crate::env::var(&name);\n\
+                let d = std::env::args_os();\n\
+                // std::env::var in a comment\n";
+    let found = env_reads(&shipped_code(code));
+    assert_eq!(found.len(), 3, "{found:?}");
+}

@@ -32,6 +32,7 @@ fn unified() -> ConfigInputs {
         small_model: "anthropic/claude-haiku-4.5".into(),
         billing: BillingMode::Unified,
         available_models: catalog(),
+        route: None,
     }
 }
 
@@ -43,6 +44,7 @@ fn byok() -> ConfigInputs {
             providers: vec!["openai".into(), "anthropic".into()],
         },
         available_models: catalog(),
+        route: None,
     }
 }
 

@@ -279,3 +279,41 @@ fn env_delivery_config_passes_opencode_debug_config() {
         "debug config printed the token"
     );
 }
+
+#[test]
+fn a_fallback_route_is_called_as_dynamic_route_by_the_real_opencode() {
+    let e = E2e::new();
+    e.setup(&[
+        "--model",
+        "openai/gpt-5-mini",
+        "--fallback-model",
+        "anthropic/claude-haiku-4.5",
+    ]);
+    // The model setup wrote (declared under the provider's models: not in OpenCode's catalog).
+    // The first model fails: the route answers from its fallback.
+    e.w.emu.fail_model("openai/gpt-5-mini", 503);
+    let out = e.run_through_aigate("dynamic/aigate-default");
+    assert!(out.status.success(), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("claude-haiku-4.5"), "{}", text(&out));
+    // OpenCode 1.18.33 sends `dynamic/…` by the REST route with the gateway's id.
+    let rest: Vec<_> = e
+        .tls_requests("api.cloudflare.com")
+        .into_iter()
+        .filter(|r| {
+            r.method == "POST"
+                && r.path == format!("/client/v4/accounts/{ACCOUNT}/ai/v1/chat/completions")
+        })
+        .collect();
+    assert!(!rest.is_empty(), "nothing reached the REST route");
+    for r in &rest {
+        assert_eq!(header(r, "cf-aig-gateway-id"), Some(GW));
+        assert!(r.body.contains("\"dynamic/aigate-default\""), "{}", r.body);
+    }
+    let logs = e.w.emu.logs(ACCOUNT, GW);
+    assert!(
+        logs.iter()
+            .any(|l| l["route"] == "aigate-default" && l["status_code"] == 200),
+        "{logs:#?}"
+    );
+}

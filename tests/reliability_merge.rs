@@ -19,6 +19,7 @@ fn inputs(byok: bool) -> ConfigInputs {
             BillingMode::Unified
         },
         available_models: vec!["openai/gpt-5-mini".into(), "openai/gpt-5.4-nano".into()],
+        route: None,
     }
 }
 

@@ -49,6 +49,13 @@ fn no_token_or_provider_key_in_any_output_or_file() {
         "--client",
         "claude-code",
     ])
+    // The policies step: a spend limit and a fallback route on the new gateway.
+    .args([
+        "--spend-limit",
+        "5/1d",
+        "--fallback-model",
+        "anthropic/claude-haiku-4.5",
+    ])
     .env("K1", openai)
     .env("K2", anthropic)
     .write_stdin(TOKEN);

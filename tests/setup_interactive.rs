@@ -71,6 +71,12 @@ impl Dialog {
     }
 }
 
+/// Step 6 with its defaults: no spend limit, no fallback models.
+fn no_policies(d: &mut Dialog) {
+    d.step("Set a spend limit on the gateway?", ENTER);
+    d.step("Add fallback models?", ENTER);
+}
+
 /// Read what is left and the exit status.
 fn finish(mut s: expectrl::session::OsSession) -> (i32, String) {
     let mut rest = Vec::new();
@@ -101,6 +107,7 @@ fn guided_setup_creates_a_gateway_with_hidden_token_and_arrow_keys() {
     d.send(&format!("pty-gw{ENTER}"));
     d.step("How should model usage be paid?", ENTER); // Unified Billing
     d.step("Default model for OpenCode", ENTER);
+    no_policies(&mut d);
     d.step("How should OpenCode get the token?", ENTER); // env
     d.step("Apply this plan?", "y");
     let (code, seen) = d.finish();
@@ -197,6 +204,7 @@ fn guided_byok_takes_hidden_keys_for_the_providers_picked_with_space() {
     d.step("OpenAI API key", &format!("{openai}{ENTER}"));
     d.step("Anthropic API key", &format!("{anthropic}{ENTER}"));
     d.step("Default model for OpenCode", ENTER);
+    no_policies(&mut d);
     d.step("How should OpenCode get the token?", ENTER);
     d.step("Apply this plan?", "y");
     let (code, seen) = d.finish();
@@ -236,6 +244,7 @@ fn a_rejected_token_is_asked_again() {
     d.step("Which AI Gateway", ENTER); // existing-gw
     d.step("How should model usage be paid?", ENTER);
     d.step("Default model for OpenCode", ENTER);
+    no_policies(&mut d);
     d.step("How should OpenCode get the token?", ENTER);
     d.step("Apply this plan?", "y");
     let (code, seen) = d.finish();
@@ -269,6 +278,7 @@ fn an_empty_byok_selection_is_asked_again_with_keys_and_a_visible_cursor() {
     d.step("Which providers' keys", &format!(" {ENTER}"));
     d.step("OpenAI API key", &format!("{openai}{ENTER}"));
     d.step("Default model for OpenCode", ENTER);
+    no_policies(&mut d);
     d.step("How should OpenCode get the token?", ENTER);
     d.step("Apply this plan?", "y");
     let (code, seen) = d.finish();
@@ -310,6 +320,7 @@ fn a_malformed_new_gateway_id_is_asked_again() {
     d.send(&format!("good-id{ENTER}"));
     d.step("How should model usage be paid?", ENTER);
     d.step("Default model for OpenCode", ENTER);
+    no_policies(&mut d);
     d.step("How should OpenCode get the token?", ENTER);
     d.step("Apply this plan?", "y");
     let (code, seen) = d.finish();
@@ -343,6 +354,7 @@ fn an_unusable_keychain_is_met_before_the_first_question_and_the_file_is_offered
     d.step("Which AI Gateway", ENTER);
     d.step("How should model usage be paid?", ENTER);
     d.step("Default model for OpenCode", ENTER);
+    no_policies(&mut d);
     d.step("How should OpenCode get the token?", ENTER);
     d.step("Apply this plan?", "y");
     let (code, seen) = d.finish();
@@ -438,4 +450,55 @@ fn the_next_questions_data_is_fetched_while_the_current_one_is_read() {
     s.send("\x03").unwrap();
     let (code, rest) = finish(s);
     assert_eq!(code, 130, "{rest}");
+}
+
+#[test]
+fn the_policies_step_sets_a_spend_limit_and_a_fallback_route_when_asked() {
+    let w = World::new();
+    let mut d = Dialog::start(&w);
+    d.step(
+        "Paste your Cloudflare API token",
+        &format!("{TOKEN}{ENTER}"),
+    );
+    d.step("Which account?", ENTER);
+    d.step("Which AI Gateway", ENTER); // existing-gw
+    d.step("How should model usage be paid?", ENTER); // Unified Billing
+    d.step("Default model for OpenCode", ENTER);
+    d.step("Set a spend limit on the gateway?", "y");
+    // A window without a known unit is refused and asked again.
+    d.step(
+        "Spend limit in US dollars per window",
+        &format!("5/1y{ENTER}"),
+    );
+    d.step("needs a unit", "");
+    d.send(&"\x7f".repeat("5/1y".len()));
+    d.send(&format!("5/1d{ENTER}"));
+    d.step("Add fallback models?", "y");
+    d.step(
+        "Fallback models, tried in the order listed",
+        &format!(" {ENTER}"),
+    );
+    d.step("How should OpenCode get the token?", ENTER);
+    d.step("spend limit      $5 per 1d", "");
+    d.step("Apply this plan?", "y");
+    let (code, seen) = d.finish();
+    assert_eq!(code, 0, "{seen}");
+    let gw = w.emu.gateway(ACCOUNT, "existing-gw").unwrap();
+    assert_eq!(gw["spend_limits"]["rules"][0]["id"], "aigate");
+    assert_eq!(gw["spend_limits"]["rules"][0]["limit"], 5.0);
+    assert_eq!(gw["spend_limits"]["rules"][0]["window"], 86_400);
+    assert_eq!(
+        w.emu.route_names(ACCOUNT, "existing-gw"),
+        ["aigate-default"]
+    );
+    let cfg = std::fs::read_to_string(w.opencode_config()).unwrap();
+    assert!(
+        cfg.contains("cloudflare-ai-gateway/dynamic/aigate-default"),
+        "{cfg}"
+    );
+    assert!(
+        seen.contains("OpenCode calls:   dynamic/aigate-default"),
+        "{seen}"
+    );
+    w.assert_no_leak(&[TOKEN]);
 }

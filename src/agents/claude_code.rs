@@ -182,6 +182,7 @@ mod tests {
             opencode_config: PathBuf::from("/x/opencode.json"),
             auth_json: None,
             stored_token: None,
+            route: None,
         }
     }
 

@@ -102,11 +102,6 @@ impl Agent {
             _ => profile_model.to_string(),
         }
     }
-
-    /// Is its command on PATH?
-    pub fn installed(self) -> bool {
-        find_on_path(self.command()).is_some()
-    }
 }
 
 impl fmt::Display for Agent {
@@ -116,33 +111,6 @@ impl fmt::Display for Agent {
             Agent::ClaudeCode => "Claude Code",
             Agent::Codex => "Codex",
         })
-    }
-}
-
-/// The first executable called `name` on PATH (with Windows' extensions on Windows).
-pub fn find_on_path(name: &str) -> Option<std::path::PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    let exts: &[&str] = if cfg!(windows) {
-        &[".exe", ".cmd", ".bat", ""]
-    } else {
-        &[""]
-    };
-    std::env::split_paths(&path).find_map(|dir| {
-        exts.iter()
-            .map(|e| dir.join(format!("{name}{e}")))
-            .find(|p| is_executable(p))
-    })
-}
-
-fn is_executable(p: &std::path::Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    }
-    #[cfg(not(unix))]
-    {
-        p.is_file()
     }
 }
 

@@ -63,9 +63,20 @@ fn config_checks(f: &OpencodeFacts<'_>) -> Vec<Check> {
             format!("{PROVIDER_ID} is enabled"),
         )
     });
-    let expected = format!("{PROVIDER_ID}/{}", f.profile.model);
+    // With a fallback route, OpenCode calls the route (`dynamic/<name>`), not the model.
+    let route = f.profile.route.as_ref();
+    let expected = format!(
+        "{PROVIDER_ID}/{}",
+        route.map_or_else(|| f.profile.model.clone(), |r| r.call_as())
+    );
     out.push(match &c.model {
-        Some(m) if *m == expected => Check::ok("opencode.config.model", format!("model is {m}")),
+        Some(m) if *m == expected => Check::ok(
+            "opencode.config.model",
+            match route {
+                Some(r) => format!("model is {m} (fallback route: {})", r.models.join(" → ")),
+                None => format!("model is {m}"),
+            },
+        ),
         Some(m) => Check::fail(
             "opencode.config.model",
             format!("model is {m}, not {expected}"),

@@ -6,15 +6,14 @@
 use super::codex::installed_check;
 use super::{
     Check, CheckInput, ClientAdapter, ConfigPlan, ConfigTarget, Credential, Installation, Removal,
-    RunPlan,
 };
 use crate::Secret;
 use crate::agents::{Agent, claude_code};
 use crate::cloudflare::{Route, route_for};
-use crate::files::{FileChange, Transaction};
+use crate::files::FileChange;
 use crate::opencode::{Env, MergeOutcome};
 use crate::state::Profile;
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 pub struct ClaudeCode {
@@ -46,10 +45,11 @@ impl ClientAdapter for ClaudeCode {
     }
 
     fn label(&self) -> String {
-        match &self.installation.version {
-            Some(v) => format!("Claude Code {v}"),
-            None => "Claude Code".to_string(),
-        }
+        super::common::label(
+            self.installation.version.as_deref(),
+            "Claude Code",
+            "Claude Code",
+        )
     }
 
     fn installation(&self) -> &Installation {
@@ -81,13 +81,6 @@ impl ClientAdapter for ClaudeCode {
         })
     }
 
-    fn prepare_run(&self, args: &[OsString]) -> RunPlan {
-        RunPlan {
-            args: args.to_vec(),
-            ..RunPlan::default()
-        }
-    }
-
     /// The opt-in: the variables in `settings.json`'s `env` block.
     fn credential(
         &self,
@@ -108,15 +101,11 @@ impl ClientAdapter for ClaudeCode {
 
     fn remove_credential(&self, _: &Env, _: Option<&Path>) -> anyhow::Result<Removal> {
         let mut out = Removal::default();
-        if let Some(change) = claude_code::plan_settings_remove(&self.settings)? {
-            let mut txn = Transaction::new();
-            txn.apply(&change)?;
-            txn.commit();
-            out.removed.push(format!(
-                "the gateway variables in {}",
-                self.settings.display()
-            ));
-        }
+        super::common::remove(
+            claude_code::plan_settings_remove(&self.settings)?,
+            || format!("the gateway variables in {}", self.settings.display()),
+            &mut out,
+        )?;
         Ok(out)
     }
 

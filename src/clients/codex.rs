@@ -63,10 +63,7 @@ impl ClientAdapter for Codex {
     }
 
     fn label(&self) -> String {
-        match &self.installation.version {
-            Some(v) => format!("Codex {v}"),
-            None => "Codex".to_string(),
-        }
+        super::common::label(self.installation.version.as_deref(), "Codex", "Codex")
     }
 
     fn installation(&self) -> &Installation {

@@ -57,6 +57,20 @@ pub struct Installation {
 }
 
 impl Installation {
+    /// A program found at `path`; `version` as it answered `--version`, if it did.
+    fn found(path: PathBuf, version: Option<String>) -> Installation {
+        Installation {
+            source: if version.is_some() {
+                Source::Detected
+            } else {
+                Source::Unknown
+            },
+            path: Some(path),
+            version,
+            forced: None,
+        }
+    }
+
     pub fn not_installed() -> Installation {
         Installation {
             path: None,
@@ -212,17 +226,7 @@ pub fn installation(input: &Input) -> Installation {
     }
     // Generous: a cold start of the Node-wrapped binary on a loaded machine takes seconds.
     let answer = version_output(&path, Duration::from_secs(30));
-    let version = answer.as_deref().and_then(parse_version);
-    Installation {
-        source: if version.is_some() {
-            Source::Detected
-        } else {
-            Source::Unknown
-        },
-        path: Some(path),
-        version,
-        forced: None,
-    }
+    Installation::found(path, answer.as_deref().and_then(parse_version))
 }
 
 /// Run `PATH --version` with a deadline; its stdout, trimmed.
@@ -314,16 +318,7 @@ pub fn agent_installation(command: &str, input: &Input) -> Installation {
             .find(|w| w.contains('.') && w.starts_with(|c: char| c.is_ascii_digit()))
             .map(str::to_string)
     });
-    Installation {
-        source: if version.is_some() {
-            Source::Detected
-        } else {
-            Source::Unknown
-        },
-        path: Some(path),
-        version,
-        forced: None,
-    }
+    Installation::found(path, version)
 }
 
 #[cfg(test)]

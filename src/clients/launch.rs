@@ -35,7 +35,7 @@ impl<'a> Where<'a> {
     pub fn of(ctx: &'a crate::context::Context) -> Where<'a> {
         let claude_dir = match ctx.sandbox {
             Some(_) => None,
-            None => std::env::var_os("CLAUDE_CONFIG_DIR"),
+            None => ctx.vars.claude_config_dir.clone(),
         };
         Where {
             aigate_profile: ctx.profile_name(),
@@ -170,6 +170,7 @@ mod tests {
             opencode_config: PathBuf::from("/x/opencode.json"),
             auth_json: None,
             stored_token: None,
+            route: None,
         }
     }
 

@@ -18,6 +18,7 @@
 pub mod agents_doctor;
 pub mod claude_code;
 pub mod codex;
+mod common;
 pub mod detect;
 pub mod doctor;
 pub mod launch;
@@ -107,7 +108,13 @@ pub trait ClientAdapter: Send + Sync {
 
     /// How `aigate run -- <client> ARGS` must start it (`args` are the user's, after the
     /// program name).
-    fn prepare_run(&self, args: &[OsString]) -> RunPlan;
+    /// The default passes the arguments through unchanged.
+    fn prepare_run(&self, args: &[OsString]) -> RunPlan {
+        RunPlan {
+            args: args.to_vec(),
+            ..RunPlan::default()
+        }
+    }
 
     /// Where this client keeps its own copy of the token with `--token-delivery
     /// opencode-auth`, planned for `token`; `None` when the client has no such store.

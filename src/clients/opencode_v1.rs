@@ -4,13 +4,11 @@
 
 use super::{
     Check, CheckInput, ClientAdapter, ConfigPlan, ConfigTarget, Credential, Installation, Removal,
-    RunPlan,
 };
 use crate::Secret;
 use crate::cloudflare::{Route, route_for};
-use crate::files::Transaction;
 use crate::opencode::{self, Env};
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsStr;
 use std::path::Path;
 
 pub struct OpencodeV1 {
@@ -27,6 +25,15 @@ impl OpencodeV1 {
 pub(crate) fn plan_opencode_config(target: &ConfigTarget<'_>) -> anyhow::Result<ConfigPlan> {
     let (change, merge) = opencode::plan_config(target.path, target.inputs)?;
     Ok(ConfigPlan { change, merge })
+}
+
+/// Takes aigate's entry out of OpenCode's `auth.json` at `path` (both OpenCode lines).
+pub(crate) fn remove_auth_entry(path: &Path, out: &mut Removal) -> anyhow::Result<()> {
+    super::common::remove(
+        opencode::plan_auth_remove(path)?,
+        || format!("the {} entry in {}", opencode::PROVIDER_ID, path.display()),
+        out,
+    )
 }
 
 /// The version line `status`/`doctor` show.
@@ -59,10 +66,11 @@ impl ClientAdapter for OpencodeV1 {
     }
 
     fn label(&self) -> String {
-        match &self.installation.version {
-            Some(v) => format!("OpenCode {v}"),
-            None => "OpenCode 1".to_string(),
-        }
+        super::common::label(
+            self.installation.version.as_deref(),
+            "OpenCode",
+            "OpenCode 1",
+        )
     }
 
     fn installation(&self) -> &Installation {
@@ -75,13 +83,6 @@ impl ClientAdapter for OpencodeV1 {
 
     fn plan_config(&self, target: &ConfigTarget<'_>) -> anyhow::Result<ConfigPlan> {
         plan_opencode_config(target)
-    }
-
-    fn prepare_run(&self, args: &[OsString]) -> RunPlan {
-        RunPlan {
-            args: args.to_vec(),
-            ..RunPlan::default()
-        }
     }
 
     fn credential(
@@ -102,16 +103,7 @@ impl ClientAdapter for OpencodeV1 {
             .map(Path::to_path_buf)
             .unwrap_or_else(|| opencode::auth_json_path(env));
         let mut out = Removal::default();
-        if let Some(change) = opencode::plan_auth_remove(&path)? {
-            let mut txn = Transaction::new();
-            txn.apply(&change)?;
-            txn.commit();
-            out.removed.push(format!(
-                "the {} entry in {}",
-                opencode::PROVIDER_ID,
-                path.display()
-            ));
-        }
+        remove_auth_entry(&path, &mut out)?;
         Ok(out)
     }
 

@@ -21,7 +21,6 @@ use crate::Secret;
 use crate::cloudflare::Route;
 use crate::context::profile_flag;
 use crate::domain::TokenDelivery;
-use crate::files::Transaction;
 use crate::opencode::v2::{self, Discovery, Server};
 use crate::opencode::{self, Env};
 use anyhow::{Context as _, anyhow};
@@ -151,10 +150,11 @@ impl ClientAdapter for OpencodeV2 {
     }
 
     fn label(&self) -> String {
-        match &self.detection.opencode.version {
-            Some(v) => format!("OpenCode {v}"),
-            None => "OpenCode 2".to_string(),
-        }
+        super::common::label(
+            self.detection.opencode.version.as_deref(),
+            "OpenCode",
+            "OpenCode 2",
+        )
     }
 
     fn installation(&self) -> &Installation {
@@ -253,16 +253,7 @@ impl ClientAdapter for OpencodeV2 {
         let path = auth_json
             .map(Path::to_path_buf)
             .unwrap_or_else(|| opencode::auth_json_path(env));
-        if let Some(change) = opencode::plan_auth_remove(&path)? {
-            let mut txn = Transaction::new();
-            txn.apply(&change)?;
-            txn.commit();
-            out.removed.push(format!(
-                "the {} entry in {}",
-                opencode::PROVIDER_ID,
-                path.display()
-            ));
-        }
+        super::opencode_v1::remove_auth_entry(&path, &mut out)?;
         let manual = format!(
             "opencode auth list --standalone, then `opencode auth logout {} <label> --standalone` for each credential labelled aigate:{}:…",
             opencode::PROVIDER_ID,

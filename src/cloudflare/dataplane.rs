@@ -83,9 +83,10 @@ impl fmt::Display for Route {
 /// The route OpenCode 1.18.33 uses for a gateway catalog model id:
 /// - `openai/…` → Universal step `openai` / `v1/responses`, model without the prefix;
 /// - `anthropic/…` → Universal step `anthropic` / `v1/messages`, prefix removed, `.` → `-`;
-/// - `workers-ai/…`, `@cf/…` or a dynamic route `dynamic/…` → Universal step `compat` /
-///   `chat/completions`, full id (dynamic routes are served on the compat endpoint);
-/// - anything else → the REST API chat completions, full id.
+/// - `workers-ai/…` or `@cf/…` → Universal step `compat` / `chat/completions`, full id;
+/// - anything else → the REST API chat completions, full id. That includes a dynamic route
+///   `dynamic/…`: 1.18.33's loader has no branch for it (checked in its bundle), and the REST
+///   route with `cf-aig-gateway-id` serves dynamic routes (Cloudflare's "Using a dynamic route").
 ///
 /// A leading `cloudflare-ai-gateway/` (OpenCode's provider id) is ignored.
 pub fn route_for(model: &str) -> Route {
@@ -104,10 +105,7 @@ pub fn route_for(model: &str) -> Route {
             endpoint: "v1/messages",
             model: m.replace('.', "-"),
         }
-    } else if model.starts_with("workers-ai/")
-        || model.starts_with("@cf/")
-        || model.starts_with("dynamic/")
-    {
+    } else if model.starts_with("workers-ai/") || model.starts_with("@cf/") {
         Route::Universal {
             provider: "compat",
             endpoint: "chat/completions",

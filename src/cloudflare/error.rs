@@ -100,6 +100,9 @@ pub enum ErrorKind {
     Validation,
     NotFound,
     RateLimited,
+    /// The gateway's own policy refused an inference: its spend limit (2045) or its rate
+    /// limit (2003). Not an outage: retrying does not help until the window moves.
+    GatewayLimit,
     Server,
     Unreachable,
     Other,
@@ -317,6 +320,7 @@ impl ApiError {
             ErrorKind::Server | ErrorKind::Unreachable | ErrorKind::RateLimited => {
                 Kind::Unreachable
             }
+            ErrorKind::GatewayLimit => Kind::Limit,
             _ => Kind::Other,
         }
     }
@@ -365,11 +369,11 @@ impl ApiError {
                  `aigate setup --billing byok --byok-key PROVIDER=ENV_VAR`, or use Unified Billing"
                     .to_string(),
             ),
-            ErrorKind::RateLimited if self.0.code == Some(2003) => Some(
+            ErrorKind::GatewayLimit if self.0.code == Some(2003) => Some(
                 "the gateway's own rate limit was reached: wait a minute, or raise the limit in the gateway settings"
                     .to_string(),
             ),
-            ErrorKind::RateLimited if self.0.code == Some(2045) => Some(
+            ErrorKind::GatewayLimit => Some(
                 "the gateway's spend limit was reached: see `aigate usage` and `aigate gateway`; \
                  raise it with `aigate gateway set --spend-limit AMOUNT/WINDOW` or remove it with \
                  `aigate gateway set --no-spend-limit`"
@@ -483,7 +487,7 @@ fn classify(
         2021 => Some(ErrorKind::OutOfCredits),
         2040 => Some(ErrorKind::ByokAliasMissing),
         7001 => Some(ErrorKind::Validation),
-        2003 => Some(ErrorKind::RateLimited),
+        2003 | 2045 => Some(ErrorKind::GatewayLimit),
         2041 => Some(ErrorKind::Other),
         _ => None,
     };
@@ -752,8 +756,15 @@ mod tests {
         assert!(e.hint().unwrap().contains("--byok-key"));
 
         let e = gw(2003, 429, "Rate limited");
-        assert_eq!(e.kind(), ErrorKind::RateLimited);
+        assert_eq!(e.kind(), ErrorKind::GatewayLimit);
+        assert_eq!(e.exit_kind(), Kind::Limit);
         assert!(e.hint().unwrap().contains("gateway's own rate limit"));
+
+        // A spend limit refusal is the gateway's policy, not an outage: exit 1, not 4.
+        let e = gw(2045, 429, "Spend limit exceeded");
+        assert_eq!(e.kind(), ErrorKind::GatewayLimit);
+        assert_eq!((e.exit_kind(), e.exit_kind().code()), (Kind::Limit, 1));
+        assert!(e.hint().unwrap().contains("--spend-limit"));
     }
 
     #[test]

@@ -205,6 +205,16 @@ impl GatewaySettings {
         GatewaySettings { raw }
     }
 
+    /// The settings of a gateway read as the typed [`super::Gateway`] (the wizard's one read of
+    /// it): every field it came with, those aigate does not type included (kept in `extra`).
+    pub fn of_gateway(g: &super::Gateway) -> GatewaySettings {
+        let raw = match serde_json::to_value(g) {
+            Ok(Value::Object(m)) => m,
+            _ => Map::new(),
+        };
+        GatewaySettings { raw }
+    }
+
     /// The `PUT` body: every field as read, minus the read-only ones.
     pub fn update_body(&self) -> Value {
         let mut m = self.raw.clone();

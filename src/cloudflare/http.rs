@@ -302,27 +302,10 @@ impl Client {
         body: Option<&Value>,
         op: Operation,
     ) -> Result<Reply<T>, ApiError> {
-        let url = format!("{}{}", self.inner.endpoints.api_url, path);
         let idempotent = method != Method::POST;
-        let raw = self
-            .send_with_retry(op, &method, idempotent, path, || {
-                let mut rb = self
-                    .inner
-                    .http
-                    .request(method.clone(), &url)
-                    .timeout(self.inner.timeouts.api_total)
-                    .bearer_auth(self.token().expose())
-                    .header(header::ACCEPT, "application/json");
-                if !query.is_empty() {
-                    rb = rb.query(query);
-                }
-                if let Some(b) = body {
-                    rb = rb.json(b);
-                }
-                rb
-            })
-            .await?;
-        raw.into_envelope(op)
+        self.send_api(&method, path, query, body, op, idempotent)
+            .await?
+            .into_envelope(op)
     }
 
     /// Like [`Client::api`], but returns the whole JSON document: for endpoints whose
@@ -338,24 +321,8 @@ impl Client {
         op: Operation,
         idempotent: bool,
     ) -> Result<Value, ApiError> {
-        let url = format!("{}{}", self.inner.endpoints.api_url, path);
         let raw = self
-            .send_with_retry(op, &method, idempotent, path, || {
-                let mut rb = self
-                    .inner
-                    .http
-                    .request(method.clone(), &url)
-                    .timeout(self.inner.timeouts.api_total)
-                    .bearer_auth(self.token().expose())
-                    .header(header::ACCEPT, "application/json");
-                if !query.is_empty() {
-                    rb = rb.query(query);
-                }
-                if let Some(b) = body {
-                    rb = rb.json(b);
-                }
-                rb
-            })
+            .send_api(&method, path, query, body, op, idempotent)
             .await?;
         if !raw.status.is_success() {
             return Err(raw.into_error(op));
@@ -363,6 +330,37 @@ impl Client {
         let status = raw.status.as_u16();
         serde_json::from_slice(&raw.body)
             .map_err(|_| ApiError::unexpected(op, status, "the body is not JSON"))
+    }
+
+    /// One v4 API request (bearer token, JSON accepted, optional query and JSON body), sent
+    /// through [`Client::send_with_retry`].
+    async fn send_api(
+        &self,
+        method: &Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+        op: Operation,
+        idempotent: bool,
+    ) -> Result<RawReply, ApiError> {
+        let url = format!("{}{}", self.inner.endpoints.api_url, path);
+        self.send_with_retry(op, method, idempotent, path, || {
+            let mut rb = self
+                .inner
+                .http
+                .request(method.clone(), &url)
+                .timeout(self.inner.timeouts.api_total)
+                .bearer_auth(self.token().expose())
+                .header(header::ACCEPT, "application/json");
+            if !query.is_empty() {
+                rb = rb.query(query);
+            }
+            if let Some(b) = body {
+                rb = rb.json(b);
+            }
+            rb
+        })
+        .await
     }
 
     /// Sends a request built by `build`, reading the whole body. Idempotent requests are

@@ -366,6 +366,44 @@ impl Client {
     }
 }
 
+/// What [`Client::publish_route`] does to make a route send to a list of models.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Publish {
+    /// Create the route, a version of its graph and the deployment of that version.
+    Create,
+    /// The route exists with another graph: a new version and its deployment.
+    NewVersion { route_id: String },
+}
+
+impl Client {
+    /// Make route `name` send to `models[0]`, falling back in order (see [`fallback_graph`]):
+    /// `route create` and setup's `--fallback-model` both come here. Returns the route as
+    /// listed afterwards (its deployed version and deployment).
+    pub async fn publish_route(
+        &self,
+        a: &str,
+        g: &str,
+        name: &str,
+        how: &Publish,
+        models: &[String],
+    ) -> Result<DynamicRoute, ApiError> {
+        let graph = fallback_graph(models);
+        let route_id = match how {
+            Publish::Create => self.create_route(a, g, name, &graph).await?.id,
+            Publish::NewVersion { route_id } => route_id.clone(),
+        };
+        let version = self.create_route_version(a, g, &route_id, &graph).await?;
+        self.deploy_route_version(a, g, &route_id, &version).await?;
+        self.find_route(a, g, name).await?.ok_or_else(|| {
+            ApiError::unexpected(
+                ops::LIST_ROUTES,
+                200,
+                &format!("route {name} was made but is not listed"),
+            )
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

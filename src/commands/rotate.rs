@@ -9,6 +9,7 @@ pub fn exec(ctx: &mut Context, args: &RotateArgs) -> anyhow::Result<i32> {
     // A token aigate minted is rolled (or replaced) with an admin token used once.
     if let Some(record) = crate::tokens::rotate::minted(&profile) {
         let admin = crate::tokens::admin::read(
+            ctx,
             args.token_stdin,
             args.non_interactive,
             "Rotating the token aigate minted",

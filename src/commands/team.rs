@@ -7,7 +7,8 @@ use crate::team::{init, invite};
 use crate::tokens::admin;
 
 pub fn exec(ctx: &mut Context, args: &TeamArgs) -> anyhow::Result<i32> {
-    let read = |a: &AdminTokenArgs, why: &str| admin::read(a.token_stdin, a.non_interactive, why);
+    let read =
+        |a: &AdminTokenArgs, why: &str| admin::read(ctx, a.token_stdin, a.non_interactive, why);
     match &args.command {
         TeamCommand::Init => Ok(emit(&ctx.ui, &init::init(ctx)?)),
         TeamCommand::Invite {

@@ -59,12 +59,14 @@ impl fmt::Display for SpendLimit {
     }
 }
 
-/// `12.5` → `12.50`, `5` → `5`.
+/// `12.5` → `12.50`, `5` → `5`, `0.0005` → `0.0005` (less than a cent keeps its digits).
 pub fn trim_amount(a: f64) -> String {
     if a.fract() == 0.0 {
         format!("{a:.0}")
-    } else {
+    } else if a.abs() >= 0.01 {
         format!("{a:.2}")
+    } else {
+        format!("{a:.6}").trim_end_matches('0').to_string()
     }
 }
 
@@ -169,6 +171,7 @@ mod tests {
         let l = parse_spend_limit("$12.5/1d").unwrap();
         assert_eq!((l.amount, l.window), (12.5, Span(86_400)));
         assert_eq!(l.to_string(), "$12.50 per 1d");
+        assert_eq!(trim_amount(0.0005), "0.0005");
         assert!(parse_spend_limit("0/1d").is_err());
         assert!(parse_spend_limit("5").is_err());
         assert_eq!(

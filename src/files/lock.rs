@@ -52,9 +52,7 @@ impl std::fmt::Debug for FileLock {
 
 /// How long a run waits for another one before giving up.
 pub fn wait_limit() -> Duration {
-    std::env::var(WAIT_ENV)
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
+    crate::env::lock_wait_ms()
         .map(Duration::from_millis)
         .unwrap_or(DEFAULT_WAIT)
 }
@@ -171,7 +169,7 @@ fn lock_dir() -> PathBuf {
     #[cfg(unix)]
     let who = unsafe { libc::geteuid() }.to_string();
     #[cfg(not(unix))]
-    let who = std::env::var("USERNAME").unwrap_or_else(|_| "user".into());
+    let who = crate::env::user_name().unwrap_or_else(|| "user".into());
     std::env::temp_dir().join(format!("aigate-locks-{who}"))
 }
 

@@ -27,6 +27,9 @@ pub struct ConfigInputs {
     pub billing: BillingMode,
     /// The gateway's catalog ids; the BYOK whitelist is taken from these.
     pub available_models: Vec<String>,
+    /// A dynamic route's model id (`dynamic/<name>`) to use as the default model instead of
+    /// `model` (setup's `--fallback-model`); `None` for the plain catalog model.
+    pub route: Option<String>,
 }
 
 /// The catalog prefix of models served through a gateway provider slug.
@@ -55,6 +58,7 @@ pub fn whitelist_for(inputs: &ConfigInputs) -> Vec<String> {
         .filter(|m| prefixes.iter().any(|p| m.starts_with(p.as_str())))
         .cloned()
         .chain([inputs.model.clone(), inputs.small_model.clone()])
+        .chain(inputs.route.clone())
         .collect();
     list.sort();
     list.dedup();
@@ -80,6 +84,7 @@ pub fn render_fragment(inputs: &ConfigInputs) -> Result<serde_json::Value> {
             small_model => inputs.small_model,
             billing => billing,
             whitelist => whitelist_for(inputs),
+            route => inputs.route,
         })
         .context("cannot render the OpenCode config template")?;
     serde_json::from_str(&text).context("the OpenCode config template did not render valid JSON")
@@ -103,7 +108,27 @@ mod tests {
                 "anthropic/claude-sonnet-4.5".into(),
                 "openaiish/other".into(),
             ],
+            route: None,
         }
+    }
+
+    #[test]
+    fn a_route_becomes_the_model_and_is_declared() {
+        let mut i = inputs(BillingMode::Byok {
+            providers: vec!["openai".into()],
+        });
+        i.route = Some("dynamic/aigate-default".into());
+        let v = render_fragment(&i).unwrap();
+        assert_eq!(v["model"], "cloudflare-ai-gateway/dynamic/aigate-default");
+        assert_eq!(v["small_model"], "cloudflare-ai-gateway/openai/gpt-5-nano");
+        let p = &v["provider"]["cloudflare-ai-gateway"];
+        assert!(p["models"]["dynamic/aigate-default"]["name"].is_string());
+        let wl = p["whitelist"].as_array().unwrap();
+        assert!(wl.contains(&json!("dynamic/aigate-default")), "{wl:?}");
+        i.billing = BillingMode::Unified;
+        let v = render_fragment(&i).unwrap();
+        assert!(v["provider"]["cloudflare-ai-gateway"]["whitelist"].is_null());
+        assert!(v["provider"]["cloudflare-ai-gateway"]["models"].is_object());
     }
 
     #[test]

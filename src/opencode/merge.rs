@@ -219,6 +219,10 @@ pub fn merge(existing: Option<&str>, fragment: &Value) -> Result<MergeOutcome, C
         {
             w.remove();
         }
+        let keep = wanted
+            .and_then(|w| w.get("models"))
+            .and_then(Value::as_object);
+        remove_stale_routes(&cfg, keep);
     }
     if let Some(wanted) = wanted {
         let provider = match provider {
@@ -231,7 +235,18 @@ pub fn merge(existing: Option<&str>, fragment: &Value) -> Result<MergeOutcome, C
             .object_value_or_create(PROVIDER_ID)
             .ok_or_else(|| invalid("`provider.cloudflare-ai-gateway` is not an object"))?;
         for (key, value) in wanted {
-            set_prop(&cfg, key, value);
+            match (key.as_str(), value.as_object()) {
+                // Our model entries are set one by one: the user's own entries stay.
+                ("models", Some(entries)) => {
+                    let models = cfg.object_value_or_create("models").ok_or_else(|| {
+                        invalid("`provider.cloudflare-ai-gateway.models` is not an object")
+                    })?;
+                    for (id, entry) in entries {
+                        set_prop(&models, id, entry);
+                    }
+                }
+                _ => set_prop(&cfg, key, value),
+            }
         }
     }
     if let Some(provider) = obj.object_value("provider")
@@ -557,6 +572,31 @@ fn is_our_id(node: &jsonc_parser::cst::CstNode) -> bool {
     node.to_serde_value().is_some_and(|v| v == PROVIDER_ID)
 }
 
+/// The prefix of the dynamic routes aigate names (`aigate-<profile>`), as OpenCode model ids.
+const OUR_ROUTES: &str = "dynamic/aigate-";
+
+/// Removes the model entries of aigate's dynamic routes that `keep` does not hold (a re-run
+/// without `--fallback-model`), and `models` when that leaves it empty.
+fn remove_stale_routes(cfg: &CstObject, keep: Option<&Map<String, Value>>) {
+    let Some(models) = cfg.object_value("models") else {
+        return;
+    };
+    for prop in models.properties() {
+        let name = prop.name().and_then(|n| n.decoded_value().ok());
+        if let Some(name) = name
+            && name.starts_with(OUR_ROUTES)
+            && !keep.is_some_and(|k| k.contains_key(&name))
+        {
+            prop.remove();
+        }
+    }
+    if models.properties().is_empty()
+        && let Some(p) = cfg.get("models")
+    {
+        p.remove();
+    }
+}
+
 /// Sets `key` to `value` unless it already has exactly that value (keeps the bytes as they are).
 fn set_prop(obj: &CstObject, key: &str, value: &Value) {
     match obj.get(key) {
@@ -606,7 +646,8 @@ fn parse_options() -> ParseOptions {
     }
 }
 
-fn to_cst(v: &Value) -> CstInputValue {
+/// A JSON value as the CST editor takes it (OpenCode 1 and 2 configs alike).
+pub(super) fn to_cst(v: &Value) -> CstInputValue {
     match v {
         Value::Null => CstInputValue::Null,
         Value::Bool(b) => CstInputValue::Bool(*b),

@@ -12,11 +12,12 @@
 //! OpenCode 2 is the installed client. Only our provider's entry is touched; a user's other
 //! `providers` entries stay.
 
+use super::merge::to_cst;
 use super::{ConfigInputs, PROVIDER_ID, whitelist_for};
 use crate::opencode::MergeOutcome;
 use anyhow::{Result, anyhow};
 use jsonc_parser::ParseOptions;
-use jsonc_parser::cst::{CstInputValue, CstRootNode};
+use jsonc_parser::cst::CstRootNode;
 use serde_json::{Map, Value};
 
 /// The models V2 must hide: gateway models outside the BYOK whitelist (empty for Unified).
@@ -85,17 +86,4 @@ pub fn apply_v2_limits(outcome: &mut MergeOutcome, inputs: &ConfigInputs) -> Res
     }
     outcome.text = root.to_string();
     Ok(())
-}
-
-fn to_cst(v: &Value) -> CstInputValue {
-    match v {
-        Value::Null => CstInputValue::Null,
-        Value::Bool(b) => CstInputValue::Bool(*b),
-        Value::Number(n) => CstInputValue::Number(n.to_string()),
-        Value::String(s) => CstInputValue::String(s.clone()),
-        Value::Array(a) => CstInputValue::Array(a.iter().map(to_cst).collect()),
-        Value::Object(o) => {
-            CstInputValue::Object(o.iter().map(|(k, v)| (k.clone(), to_cst(v))).collect())
-        }
-    }
 }

@@ -28,6 +28,7 @@ pub fn logout(ctx: &Context, args: &crate::cli::LogoutArgs) -> anyhow::Result<Lo
         // First at Cloudflare: if that fails, nothing local has changed yet.
         let read = || {
             crate::tokens::admin::read(
+                ctx,
                 args.token_stdin,
                 args.non_interactive,
                 "Revoking the token aigate minted",

@@ -61,3 +61,56 @@ pub fn spend_limit_check(ctx: &Context) -> Option<Check> {
         (None, false) => None,
     }
 }
+
+/// A test prompt the gateway's spend limit refused (gateway code 2045), said with the rules
+/// that apply, read from the gateway (one GET): "the gateway's spend limit `aigate` ($5 per
+/// 1d) refused the request". Exit 1 (`Kind::Limit`): not an outage. Other errors pass as
+/// they are.
+pub fn explain_refusal(
+    ctx: &Context,
+    client: &crate::cloudflare::Client,
+    account: &str,
+    gateway: &str,
+    err: anyhow::Error,
+) -> anyhow::Error {
+    let code = err
+        .chain()
+        .find_map(|c| c.downcast_ref::<crate::cloudflare::ApiError>())
+        .and_then(|e| e.code());
+    if code != Some(2045) {
+        return err;
+    }
+    let rules: Vec<String> = ctx
+        .rt
+        .block_on(client.gateway_settings(account, gateway))
+        .map(|s| {
+            s.spend_rules()
+                .iter()
+                .filter(|r| r.enabled)
+                .map(|r| {
+                    format!(
+                        "`{}` (${} per {})",
+                        r.id.as_deref().unwrap_or("unnamed"),
+                        trim_amount(r.limit),
+                        Span(r.window)
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let which = match rules.len() {
+        0 => "the gateway's spend limit".to_string(),
+        1 => format!("the gateway's spend limit {}", rules[0]),
+        _ => format!("one of the gateway's spend limits {}", rules.join(", ")),
+    };
+    let f = crate::exit::Failure::new(
+        crate::exit::Kind::Limit,
+        format!("{which} refused the request"),
+    )
+    .with_hint(
+        "raise it with `aigate gateway set --spend-limit AMOUNT/WINDOW`, remove it with \
+         `aigate gateway set --no-spend-limit`, or wait for the window to move; \
+         `aigate usage` shows the spending",
+    );
+    err.context(f)
+}

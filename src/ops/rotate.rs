@@ -4,12 +4,13 @@
 
 use crate::cli::RotateArgs;
 use crate::cloudflare::TokenInfo;
-use crate::context::{Context, profile_flag, read_token_stdin};
+use crate::context::{Context, profile_flag};
 use crate::domain::{StoreKind, TokenDelivery};
 use crate::exit::{Failure, Kind};
 use crate::interrupt::{self, Critical};
 use crate::report::Report;
 use crate::state::Profile;
+use crate::token_source::{Ask, Wants};
 use crate::ui::Ui;
 use crate::{Secret, opencode, prompt};
 use anyhow::Context as _;
@@ -36,7 +37,6 @@ pub struct RotateReport {
 pub fn rotate(ctx: &Context, args: &RotateArgs) -> anyhow::Result<RotateReport> {
     let profile = ctx.require_profile()?;
     let new = new_token(ctx, args)?;
-    crate::context::check_token_shape(&new, "the new token's source")?;
     let detector = crate::clients::start_detection(ctx);
     let info = verify(ctx, &profile, &new)?;
     let mut report = RotateReport {
@@ -53,18 +53,16 @@ pub fn rotate(ctx: &Context, args: &RotateArgs) -> anyhow::Result<RotateReport> 
     Ok(report)
 }
 
-/// The new token: `--token-stdin`, else `CLOUDFLARE_API_TOKEN`, else a hidden prompt.
+/// The new token: `--token-stdin`, else `CLOUDFLARE_API_TOKEN`, else a hidden prompt (never
+/// the stored one), by the precedence of [`crate::token_source`].
 fn new_token(ctx: &Context, args: &RotateArgs) -> anyhow::Result<Secret> {
-    if args.token_stdin {
-        return read_token_stdin();
-    }
-    if let Some(t) = ctx.env_token() {
-        return Ok(t);
-    }
-    prompt::for_run(args.non_interactive).password(
-        "Paste the new Cloudflare API token (input is hidden)",
-        "--token-stdin",
-    )
+    let mut prompter = prompt::for_run(args.non_interactive);
+    let ask = Ask {
+        prompter: prompter.as_mut(),
+        question: "Paste the new Cloudflare API token (input is hidden)",
+        intro: &[],
+    };
+    Ok(ctx.token(Wants::given(args.token_stdin, true, ask))?.0)
 }
 
 /// The new token works for this profile: active, reaches the gateway, may list its models.

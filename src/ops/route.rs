@@ -5,7 +5,7 @@
 
 use super::{Target, confirm, require_yes_or_terminal, target};
 use crate::cloudflare::ModelSource;
-use crate::cloudflare::routes::{DynamicRoute, fallback_graph};
+use crate::cloudflare::routes::{DynamicRoute, Publish};
 use crate::context::Context;
 use crate::exit::{Failure, Kind};
 use crate::report::Report;
@@ -174,21 +174,13 @@ pub fn create(
             routes: vec![],
         });
     }
-    let graph = fallback_graph(models);
-    let (a, g) = (t.account_id.as_str(), t.gateway_id.as_str());
-    let c = &t.client;
-    let route = ctx.rt.block_on(async {
-        let route = c.create_route(a, g, name, &graph).await?;
-        let version = c.create_route_version(a, g, &route.id, &graph).await?;
-        c.deploy_route_version(a, g, &route.id, &version).await?;
-        c.find_route(a, g, name).await
-    })?;
-    let route = route.ok_or_else(|| {
-        Failure::new(
-            Kind::Other,
-            format!("route {name} was created but is not listed"),
-        )
-    })?;
+    let route = ctx.rt.block_on(t.client.publish_route(
+        &t.account_id,
+        &t.gateway_id,
+        name,
+        &Publish::Create,
+        models,
+    ))?;
     Ok(RouteReport {
         action: "create",
         done: true,

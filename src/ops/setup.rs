@@ -42,6 +42,8 @@ pub struct PlanSummary {
     pub opencode_config: PathBuf,
     pub auth_json: Option<PathBuf>,
     pub sandbox_dir: Option<PathBuf>,
+    /// The spend limit and the fallback route (`--spend-limit`, `--fallback-model`).
+    pub policies: crate::wizard::policies::PoliciesPlan,
 }
 
 /// `--dry-run`: the plan, nothing changed.
@@ -74,6 +76,9 @@ pub struct AppliedReport {
     /// How to launch each agent other than OpenCode.
     #[serde(skip)]
     pub launch_lines: Vec<String>,
+    /// The spend limit, the route and which clients call it, for the closing lines.
+    #[serde(skip)]
+    pub policy_lines: Vec<String>,
     /// `--keep-sandbox`: the sandbox's directory stays.
     #[serde(skip)]
     pub sandbox_kept: bool,
@@ -167,6 +172,7 @@ fn carry_out(ctx: &Context, mut plan: Plan) -> anyhow::Result<AppliedReport> {
             &plan.clients,
             &profile_flag(&plan.profile),
         ),
+        policy_lines: plan.policy_closing(),
         sandbox_kept: ctx.sandbox.as_ref().is_some_and(|s| s.keep),
         exit_code: crate::exit::SUCCESS,
     };
@@ -175,14 +181,16 @@ fn carry_out(ctx: &Context, mut plan: Plan) -> anyhow::Result<AppliedReport> {
         let checked = finish::check(ctx, &client, plan)?;
         report.models = checked.models;
         report.test = Some(match checked.test {
-            Ok(o) => TestReport::answered(&plan.model, &o),
+            Ok(o) => TestReport::answered(&plan.test_model(), &o),
             Err(e) => {
+                let (a, g) = (&plan.account.id, &plan.gateway_id);
+                let e = crate::ops::policy::explain_refusal(ctx, &client, a, g, e);
                 ctx.ui.error(&format!("the test prompt failed: {e:#}"));
                 if let Some(h) = crate::error::hint_of(&e) {
                     ctx.ui.hint(&h);
                 }
                 report.exit_code = crate::error::exit_code_for(&e);
-                TestReport::failed(&plan.model, &e)
+                TestReport::failed(&plan.test_model(), &e)
             }
         });
     }
@@ -207,6 +215,7 @@ fn summary(ctx: &Context, plan: &Plan) -> PlanSummary {
         opencode_config: plan.config_change.path.clone(),
         auth_json: plan.auth_change.as_ref().map(|c| c.path.clone()),
         sandbox_dir: ctx.sandbox.as_ref().map(|s| s.dir.clone()),
+        policies: plan.policies.clone(),
     }
 }
 
@@ -251,6 +260,9 @@ impl AppliedReport {
         }
         ui.heading("Done");
         ui.ok(&self.connected);
+        for line in &self.policy_lines {
+            ui.info(line);
+        }
         let pf = profile_flag(&self.plan.profile);
         if let Some(dir) = &self.plan.sandbox_dir {
             if self.sandbox_kept {

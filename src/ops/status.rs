@@ -9,6 +9,7 @@ use crate::domain::{Billing, StoreKind, TokenDelivery};
 use crate::opencode::{self, ConfigStatus};
 use crate::report::Report;
 use crate::state::Profile;
+use crate::token_source::TokenSource;
 use crate::ui::Ui;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -34,6 +35,8 @@ pub struct StatusReport {
     pub token_delivery: TokenDelivery,
     /// Which token is stored: minted by aigate (id, permissions) or the one given (and why).
     pub stored_token: Option<crate::state::StoredToken>,
+    /// The dynamic route setup made (`--fallback-model`): OpenCode calls `dynamic/<name>`.
+    pub route: Option<crate::state::ProfileRoute>,
     pub opencode_config: PathBuf,
     /// No check of OpenCode's config failed.
     pub opencode_config_matches: bool,
@@ -94,14 +97,18 @@ fn gather(ctx: &Context, profile: &Profile) -> anyhow::Result<Gathered> {
         Err(e) => (profile.token_store.to_string(), Err(format!("{e:#}"))),
     };
     let env = ctx.env_token();
-    let (token, origin) = match (&env, &stored) {
-        (Some(t), _) => (
-            Some(t.clone()),
-            "CLOUDFLARE_API_TOKEN (overrides the stored token)".to_string(),
-        ),
-        (None, Ok(Some(t))) => (Some(t.clone()), store.clone()),
-        _ => (None, "none".to_string()),
+    let chosen = crate::token_source::env_over_stored(
+        env.as_ref(),
+        stored.as_ref().ok().and_then(Option::as_ref),
+    );
+    let origin = match &chosen {
+        Some((_, TokenSource::EnvVar)) => {
+            "CLOUDFLARE_API_TOKEN (overrides the stored token)".to_string()
+        }
+        Some(_) => store.clone(),
+        None => "none".to_string(),
     };
+    let token = chosen.map(|(t, _)| t);
     let verify = match &token {
         Some(t) => {
             let client = ctx.client(t.clone())?;
@@ -212,6 +219,7 @@ impl Gathered {
             token_store: p.token_store,
             token_delivery: p.token_delivery,
             stored_token: p.stored_token,
+            route: p.route,
             opencode_config: p.opencode_config,
         }
     }

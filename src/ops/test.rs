@@ -68,7 +68,11 @@ pub fn test(ctx: &Context, args: &TestArgs) -> anyhow::Result<TestReport> {
         (Some(m), Some(agent)) => agent_model(agent, m.as_ref())?,
         (Some(m), None) => m.to_string(),
         (None, Some(agent)) => agent.model_for(&profile.model),
-        (None, None) => profile.model.clone(),
+        // The model OpenCode calls: the profile's route when setup made one.
+        (None, None) => profile
+            .route
+            .as_ref()
+            .map_or_else(|| profile.model.clone(), |r| r.call_as()),
     };
     let detector = clients::start_detection(ctx);
     let (token, _) = ctx.token_for(&profile)?;
@@ -88,7 +92,8 @@ pub fn test(ctx: &Context, args: &TestArgs) -> anyhow::Result<TestReport> {
     let route = adapter.test_route(&model);
     ctx.ui.info(&format!("Route of {}", adapter.label()));
     let (account, gateway) = (&profile.account_id, &profile.gateway_id);
-    let o = finish::test_prompt_on(ctx, &client, account, gateway, &model, &route, prompt)?;
+    let o = finish::test_prompt_on(ctx, &client, account, gateway, &model, &route, prompt)
+        .map_err(|e| crate::ops::policy::explain_refusal(ctx, &client, account, gateway, e))?;
     let mut report = TestReport::answered(&model, &o);
     report.client = Some(adapter.id().to_string());
     report.route = Some(finish::describe_route(&route));

@@ -35,7 +35,7 @@ use crate::exit::{Failure, Kind};
 pub const SERVICE: &str = "aigate";
 
 /// The environment variable that overrides [`SERVICE`]; for tests only.
-pub const SERVICE_ENV: &str = "AIGATE_KEYRING_SERVICE";
+pub const SERVICE_ENV: &str = "AIGATE_KEYRING_SERVICE"; // read by crate::env::Vars
 
 /// Which kind of store holds a profile's token (recorded in aigate's state file).
 /// A place that keeps one token per profile.
@@ -50,22 +50,25 @@ pub trait SecretStore: Send + Sync {
     fn delete(&self, profile: &str) -> anyhow::Result<bool>;
 }
 
-/// [`SERVICE`], or the value of `AIGATE_KEYRING_SERVICE` (tests use it for isolation).
-pub fn keychain_service() -> String {
-    std::env::var(SERVICE_ENV)
-        .ok()
-        .filter(|s| !s.is_empty())
+/// [`SERVICE`], or the run's `AIGATE_KEYRING_SERVICE` (tests use it for isolation; read by
+/// [`crate::env::Vars`]).
+pub fn keychain_service(vars: &crate::env::Vars) -> String {
+    vars.keyring_service
+        .clone()
         .unwrap_or_else(|| SERVICE.to_string())
 }
 
 /// The store for a new token: the OS keychain if it really works (opened and probed with a
 /// write); otherwise, with `insecure_storage`, the 0600 file plus a loud warning on stderr;
 /// otherwise a [`Failure`] that explains why and names both ways out. Never memory.
-pub fn open_for_write(insecure_storage: bool) -> anyhow::Result<Box<dyn SecretStore>> {
+pub fn open_for_write(
+    service: &str,
+    insecure_storage: bool,
+) -> anyhow::Result<Box<dyn SecretStore>> {
     select_for_write(
         insecure_storage,
         || {
-            let store = KeychainStore::open(&keychain_service(), DEFAULT_TIMEOUT)?;
+            let store = KeychainStore::open(service, DEFAULT_TIMEOUT)?;
             store.probe()?;
             Ok(Box::new(store))
         },
@@ -117,9 +120,9 @@ pub(crate) fn select_for_write(
 
 /// Reopen the store a profile recorded (for status, rotate, logout, run). The keychain is
 /// opened but not probed: reading must not write.
-pub fn open_kind(kind: StoreKind) -> anyhow::Result<Box<dyn SecretStore>> {
+pub fn open_kind(service: &str, kind: StoreKind) -> anyhow::Result<Box<dyn SecretStore>> {
     match kind {
-        StoreKind::Keychain => match KeychainStore::open(&keychain_service(), DEFAULT_TIMEOUT) {
+        StoreKind::Keychain => match KeychainStore::open(service, DEFAULT_TIMEOUT) {
             Ok(store) => Ok(Box::new(store)),
             Err(why) => Err(Failure::new(
                 Kind::Other,
@@ -224,6 +227,6 @@ mod tests {
 
     #[test]
     fn memory_is_never_reopened() {
-        assert!(open_kind(StoreKind::Memory).is_err());
+        assert!(open_kind(SERVICE, StoreKind::Memory).is_err());
     }
 }

@@ -47,7 +47,12 @@ pub fn init(ctx: &Context) -> anyhow::Result<TeamInitReport> {
         billing: profile.billing,
         model: profile.model.clone(),
         small_model: Some(profile.small_model.clone()),
-        fallback_models: vec![],
+        // The profile's route: its models after the default one.
+        fallback_models: profile
+            .route
+            .as_ref()
+            .map(|r| r.models.iter().skip(1).cloned().collect())
+            .unwrap_or_default(),
         allowed_providers: match profile.billing {
             Billing::Byok => profile.byok_providers.clone(),
             Billing::Unified => vec![],

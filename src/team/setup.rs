@@ -83,6 +83,42 @@ pub fn answers(
             .into());
         }
     }
+    // The policies and the clients: the file's, unless a flag gives them (flags win).
+    let mut overridden = vec![];
+    if a.fallback_models.is_empty() {
+        a.fallback_models = team
+            .fallback_models
+            .iter()
+            .map(|m| m.parse().map_err(|e| typed("fallback_models", e)))
+            .collect::<anyhow::Result<_>>()?;
+    } else if !team.fallback_models.is_empty() {
+        overridden.push("--fallback-model");
+    }
+    match (&a.spend_limit, &team.spend_limit) {
+        (None, Some(s)) => {
+            a.spend_limit = Some(
+                crate::domain::limits::parse_spend_limit(s).map_err(|e| typed("spend_limit", e))?,
+            );
+        }
+        (Some(_), Some(_)) => overridden.push("--spend-limit"),
+        _ => {}
+    }
+    if a.clients.is_empty() {
+        a.clients = team
+            .clients
+            .iter()
+            .filter_map(|c| clap::ValueEnum::from_str(c, false).ok())
+            .collect();
+    } else if !team.clients.is_empty() {
+        overridden.push("--client");
+    }
+    if !overridden.is_empty() {
+        ctx.ui.note(&format!(
+            "{} given on the command line win over {}",
+            overridden.join(", "),
+            path.display()
+        ));
+    }
     let first_time = ctx
         .load_state()
         .map(|s| s.profile(ctx.profile_name()).is_none())

@@ -4,23 +4,29 @@
 
 use crate::Secret;
 use crate::cloudflare::{Client, TokenOwner};
-use crate::context::{Context, read_token_stdin};
+use crate::context::Context;
 use crate::exit::{Failure, Kind};
 use crate::prompt;
+use crate::token_source::{Ask, Wants};
 
 /// Read the admin token: `--token-stdin`, else a hidden prompt (exit 2 naming
-/// `--token-stdin` when there is no terminal).
-pub fn read(token_stdin: bool, non_interactive: bool, why: &str) -> anyhow::Result<Secret> {
-    if token_stdin {
-        return read_token_stdin();
-    }
+/// `--token-stdin` when there is no terminal); see [`crate::token_source`].
+pub fn read(
+    ctx: &Context,
+    token_stdin: bool,
+    non_interactive: bool,
+    why: &str,
+) -> anyhow::Result<Secret> {
     let mut p = prompt::for_run(non_interactive);
-    p.password(
-        &format!(
-            "{why}: paste a Cloudflare API token with \"Account API Tokens Write\" (used once, not stored)"
-        ),
-        "--token-stdin",
-    )
+    let question = format!(
+        "{why}: paste a Cloudflare API token with \"Account API Tokens Write\" (used once, not stored)"
+    );
+    let ask = Ask {
+        prompter: p.as_mut(),
+        question: &question,
+        intro: &[],
+    };
+    Ok(ctx.token(Wants::given(token_stdin, false, ask))?.0)
 }
 
 /// An admin client and who owns its token, verified against `account_id`.

@@ -49,10 +49,7 @@ pub fn host_name() -> String {
             }
         }
     }
-    std::env::var("COMPUTERNAME")
-        .ok()
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "host".to_string())
+    crate::env::computer_name().unwrap_or_else(|| "host".to_string())
 }
 
 pub enum MintError {

@@ -74,8 +74,9 @@ fn gateway_authenticated(plan: &Plan) -> bool {
 
 fn remote(ctx: &Context, client: &Client, plan: &Plan) -> anyhow::Result<()> {
     let account = &plan.account.id;
-    match &plan.gateway {
-        GatewayAction::Use(_) => {}
+    // The gateway object as this run last read or wrote it: the spend limit's PUT starts there.
+    let base = match &plan.gateway {
+        GatewayAction::Use(g) => Some(g.clone()),
         GatewayAction::Create => {
             let spinner = ctx
                 .ui
@@ -85,25 +86,33 @@ fn remote(ctx: &Context, client: &Client, plan: &Plan) -> anyhow::Result<()> {
             );
             drop(spinner);
             match created {
-                Ok(_) => ctx.ui.ok(&format!(
-                    "Created gateway '{}' (authentication on, logs on)",
-                    plan.gateway_id
-                )),
-                Err(e) if e.code() == Some(7001) => lost_create_race(ctx, client, plan, e)?,
+                Ok(g) => {
+                    ctx.ui.ok(&format!(
+                        "Created gateway '{}' (authentication on, logs on)",
+                        plan.gateway_id
+                    ));
+                    Some(g)
+                }
+                Err(e) if e.code() == Some(7001) => {
+                    lost_create_race(ctx, client, plan, e)?;
+                    None
+                }
                 Err(e) => return Err(e.into()),
             }
         }
         GatewayAction::EnableAuthentication(g) => {
             let mut g = g.clone();
             g.authentication = Some(true);
-            ctx.rt
+            let updated = ctx
+                .rt
                 .block_on(client.update_gateway(account, &plan.gateway_id, &g))?;
             ctx.ui.ok(&format!(
                 "Turned authentication on for '{}'",
                 plan.gateway_id
             ));
+            Some(updated)
         }
-    }
+    };
     if let BillingPlan::Byok { keys, .. } = &plan.billing {
         // Each provider's key is independent of the others: store them concurrently.
         let results = ctx
@@ -140,7 +149,15 @@ fn remote(ctx: &Context, client: &Client, plan: &Plan) -> anyhow::Result<()> {
             ));
         }
     }
-    Ok(())
+    // The spend limit and the fallback route (`wizard::policies`), once the gateway exists.
+    super::policies::apply(
+        ctx,
+        client,
+        account,
+        &plan.gateway_id,
+        &plan.policies,
+        base.as_ref(),
+    )
 }
 
 /// Another run created the same gateway id between our look-up and our create: use it when

@@ -135,14 +135,16 @@ pub fn check(ctx: &Context, client: &Client, plan: &super::Plan) -> anyhow::Resu
         );
         ctx.rt.spawn(async move { c.list_models(&a, &g).await })
     });
-    // The route the installed client takes (OpenCode 2: the compat step for every model).
+    // The route the installed client takes (OpenCode 2: the compat step for every model),
+    // through the dynamic route when setup made one (`--fallback-model`).
+    let model = plan.test_model();
     let test = test_prompt_on(
         ctx,
         client,
         &plan.account.id,
         &plan.gateway_id,
-        &plan.model,
-        &plan.client.test_route(&plan.model),
+        &model,
+        &plan.client.test_route(&model),
         TEST_PROMPT,
     );
     let models = match listing {

@@ -9,5 +9,6 @@ pub mod finish;
 pub mod gather;
 pub mod permissions;
 pub mod plan;
+pub mod policies;
 
 pub use plan::Plan;

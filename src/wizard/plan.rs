@@ -10,27 +10,7 @@ use crate::opencode::MergeOutcome;
 use crate::secrets::SecretStore;
 use crate::state::Profile;
 
-/// Where the token of this run came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenSource {
-    Stdin,
-    EnvVar,
-    Prompt,
-    Stored,
-    Sandbox,
-}
-
-impl TokenSource {
-    pub fn describe(self) -> &'static str {
-        match self {
-            TokenSource::Stdin => "standard input",
-            TokenSource::EnvVar => "CLOUDFLARE_API_TOKEN",
-            TokenSource::Prompt => "the prompt",
-            TokenSource::Stored => "the stored token",
-            TokenSource::Sandbox => "the sandbox's demo token",
-        }
-    }
-}
+pub use crate::token_source::TokenSource;
 
 pub enum GatewayAction {
     /// Use the gateway as it is.
@@ -115,11 +95,35 @@ pub struct Plan {
     pub run_test: bool,
     /// `--token-scope`, `--token-expires`: which token ends up stored (see `crate::tokens`).
     pub daily: crate::tokens::DailyRequest,
+    /// The spend limit and the fallback route (`--spend-limit`, `--fallback-model`).
+    pub policies: super::policies::PoliciesPlan,
 }
 
 impl Plan {
     pub fn gateway_created(&self) -> bool {
         matches!(self.gateway, GatewayAction::Create)
+    }
+
+    /// The model OpenCode calls (and the test prompt uses): the route when setup made one.
+    pub fn test_model(&self) -> String {
+        self.policies
+            .route
+            .as_ref()
+            .map_or_else(|| self.model.clone(), |r| r.call_as.clone())
+    }
+
+    /// The closing lines about the policies (see [`super::policies::PoliciesPlan::closing`]).
+    pub fn policy_closing(&self) -> Vec<String> {
+        let model = self.model.clone();
+        self.policies
+            .closing(&self.clients.agents, &|a| a.model_for(&model))
+    }
+
+    /// The policies' lines: the spend limit, the route, and which clients call the route.
+    pub fn policy_lines(&self) -> Vec<String> {
+        let model = self.model.clone();
+        self.policies
+            .describe(&self.clients.agents, &|a| a.model_for(&model))
     }
 
     /// The plan in words, one line per thing that will be created, stored or written.
@@ -170,6 +174,7 @@ impl Plan {
         }
         lines.push(format!("model            {}", self.model));
         lines.push(format!("small model      {}", self.small_model));
+        lines.extend(self.policy_lines());
         let token_line = if self.token_already_stored {
             format!(
                 "token            {} (already in {})",

@@ -100,6 +100,7 @@ pub struct Reads<'a> {
     balance: Memo<String, CreditBalance>,
     models: Memo<Pair, ModelList>,
     providers: Memo<Pair, Vec<ProviderConfig>>,
+    routes: Memo<Pair, Vec<crate::cloudflare::routes::DynamicRoute>>,
     /// Permission groups by scope: `Some(account)` for the account's, `None` for the user's.
     groups: Memo<Option<String>, Vec<PermissionGroup>>,
 }
@@ -120,6 +121,7 @@ impl<'a> Reads<'a> {
             balance: Memo::new(),
             models: Memo::new(),
             providers: Memo::new(),
+            routes: Memo::new(),
             groups: Memo::new(),
         }
     }
@@ -241,6 +243,29 @@ impl<'a> Reads<'a> {
             .start(&self.ctx.rt, pair(account, gateway), || async move {
                 c.list_provider_configs(&a, &g).await
             });
+    }
+
+    /// The gateway's dynamic routes (setup's `--fallback-model` route is found among them).
+    pub fn start_routes(&mut self, account: &str, gateway: &str) {
+        let c = self.client.clone();
+        let (a, g) = pair(account, gateway);
+        self.routes
+            .start(&self.ctx.rt, pair(account, gateway), || async move {
+                c.list_routes(&a, &g).await
+            });
+    }
+
+    pub fn routes(
+        &mut self,
+        account: &str,
+        gateway: &str,
+    ) -> Res<Vec<crate::cloudflare::routes::DynamicRoute>> {
+        let c = self.client.clone();
+        let (a, g) = pair(account, gateway);
+        self.routes
+            .get(&self.ctx.rt, pair(account, gateway), || async move {
+                c.list_routes(&a, &g).await
+            })
     }
 
     pub fn providers(&mut self, account: &str, gateway: &str) -> Res<Vec<ProviderConfig>> {

@@ -11,6 +11,7 @@ mod fetch;
 mod gateway;
 mod model;
 mod output;
+mod policies;
 mod storage;
 mod token;
 
@@ -40,6 +41,8 @@ pub struct Answers {
     pub gw: gateway::GatewayChoice,
     pub billing: crate::wizard::plan::BillingPlan,
     pub models: model::ModelChoice,
+    /// The spend limit and the fallback route (step 6).
+    pub policies: crate::wizard::policies::PoliciesPlan,
     pub store: storage::Store,
     /// The installed OpenCode (detected while steps 1-5 ran).
     pub detection: crate::clients::Detection,
@@ -92,7 +95,10 @@ pub fn gather(
     ctx.ui.heading("5. Models");
     let models = model::step(q, &mut reads, &account, &gw, &billing)?;
 
-    ctx.ui.heading("6. Token storage and OpenCode");
+    ctx.ui.heading("6. Policies (optional)");
+    let policies = policies::step(q, &mut reads, &account, &gw, &billing, &models)?;
+
+    ctx.ui.heading("7. Token storage and OpenCode");
     let detection = detector.wait(&ctx.rt);
     let mut plan = output::step(
         q,
@@ -103,6 +109,7 @@ pub fn gather(
             gw,
             billing,
             models,
+            policies,
             store,
             detection,
         },
@@ -131,7 +138,7 @@ impl<'x> Early<'x> {
             mint: crate::tokens::daily::may_mint(
                 q.args.token_scope,
                 q.previous.and_then(|p| p.stored_token.as_ref()),
-                !q.args.token_stdin && crate::context::env_token().is_none(),
+                !q.args.token_stdin && q.ctx.env_token().is_none(),
             ),
         }
     }
@@ -211,5 +218,9 @@ fn start_gateway_reads(e: Early<'_>, reads: &mut Reads<'_>, account: &str, gatew
     reads.start_models(account, gateway);
     if e.may_be(Billing::Byok) {
         reads.start_providers(account, gateway);
+    }
+    // The policies step looks for its route only when fallbacks are asked for (or kept).
+    if !e.args.fallback_models.is_empty() || e.previous.is_some_and(|p| p.route.is_some()) {
+        reads.start_routes(account, gateway);
     }
 }

@@ -21,6 +21,7 @@ pub fn step(q: &mut Ask<'_>, _state: State, answers: Answers) -> anyhow::Result<
         gw,
         billing,
         models,
+        policies,
         store,
         detection,
     } = answers;
@@ -76,6 +77,8 @@ pub fn step(q: &mut Ask<'_>, _state: State, answers: Answers) -> anyhow::Result<
             },
         },
         available_models: models.list.models.iter().map(|m| m.id.clone()).collect(),
+        // OpenCode 1 and 2 can both call a dynamic route (`wizard::policies::cannot_route`).
+        route: policies.route.as_ref().map(|r| r.call_as.clone()),
     };
     let crate::clients::ConfigPlan {
         change: config_change,
@@ -145,6 +148,7 @@ pub fn step(q: &mut Ask<'_>, _state: State, answers: Answers) -> anyhow::Result<
         opencode_config: config_path,
         auth_json,
         stored_token: previous.and_then(|p| p.stored_token.clone()),
+        route: policies.route.as_ref().map(|r| r.record()),
     };
     crate::wizard::clients::plan_claude_settings(
         ctx,
@@ -185,6 +189,7 @@ pub fn step(q: &mut Ask<'_>, _state: State, answers: Answers) -> anyhow::Result<
             expires: args.token_expires,
             ..Default::default()
         },
+        policies,
     })
 }
 

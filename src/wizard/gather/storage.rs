@@ -42,20 +42,6 @@ pub fn probe(q: &mut Ask<'_>) -> anyhow::Result<Store> {
     Ok(Box::new(Cached::new(ctx.store_for_write(true)?)))
 }
 
-/// The token stored for `profile` in the store `kind`, read once: through `store` when it is
-/// that kind, else by opening the recorded store.
-pub fn stored_token(
-    ctx: &crate::context::Context,
-    store: &Store,
-    kind: StoreKind,
-) -> anyhow::Result<Option<Secret>> {
-    let profile = ctx.profile_name();
-    if store.kind() == kind {
-        return store.get(profile);
-    }
-    ctx.store_of(kind)?.get(profile)
-}
-
 /// A store that answers a repeated `get` from memory (the keychain is read once per run) and
 /// keeps that memory true across `set` and `delete`.
 pub struct Cached {

@@ -1,14 +1,12 @@
-//! Step 1: the token (stdin, `CLOUDFLARE_API_TOKEN`, the stored one on a re-run, or a hidden
-//! prompt), verified before anything else happens.
+//! Step 1: the token (from where, [`crate::token_source`] decides), verified before anything
+//! else happens; a refused token a person gave is asked again.
 
 use super::Ask;
 use super::fetch::Reads;
 use super::storage::Store;
 use crate::Secret;
 use crate::cloudflare::{ApiError, ErrorKind, TokenInfo};
-use crate::context::{env_token, read_token_stdin};
-use crate::exit::Failure;
-use crate::wizard::plan::TokenSource;
+use crate::token_source::{self as source, Stored, TokenSource, Wants};
 
 pub const CREATE_TOKEN_URL: &str = "https://dash.cloudflare.com/profile/api-tokens";
 
@@ -29,7 +27,6 @@ pub fn step<'c>(q: &mut Ask<'c>, store: &Store) -> anyhow::Result<(VerifiedToken
     let mut asked_again = false;
     for attempt in 1..=TOKEN_ATTEMPTS {
         let (token, source) = obtain(q, store, asked_again)?;
-        crate::context::check_token_shape(&token, source.describe())?;
         match verify(q, token, source) {
             Ok(done) => return Ok(done),
             Err(e) if retryable(q, &e, source) && attempt < TOKEN_ATTEMPTS => {
@@ -143,76 +140,49 @@ fn token_error(e: ApiError, source: TokenSource) -> anyhow::Error {
     anyhow::Error::new(e).context(what)
 }
 
+/// The token by the one precedence of [`crate::token_source`]: setup takes `--token-stdin`,
+/// `CLOUDFLARE_API_TOKEN`, the stored token on a re-run (a terminal is asked whether to keep
+/// it), and a hidden prompt. Asked again after a refusal: only the prompt.
 fn obtain(
     q: &mut Ask<'_>,
     store: &Store,
     asked_again: bool,
 ) -> anyhow::Result<(Secret, TokenSource)> {
     let (ctx, args, previous) = (q.ctx, q.args, q.previous);
-    let prompter = &mut *q.prompter;
-    if asked_again {
-        let token = prompter.password(
-            "Paste your Cloudflare API token (input is hidden)",
-            "--token-stdin",
-        )?;
-        return Ok((token, TokenSource::Prompt));
-    }
-    if ctx.sandbox.is_some() {
-        // The sandbox never uses a real token: not from stdin, the environment or a store.
-        if args.token_stdin {
-            ctx.ui
-                .note("Sandbox: --token-stdin is ignored (standard input is not read).");
-        }
-        if env_token().is_some() {
-            ctx.ui
-                .note("Sandbox: CLOUDFLARE_API_TOKEN is set and ignored.");
-        }
-        ctx.ui
-            .note("Sandbox: using the emulator's demo token (no real account needed).");
-        return Ok((
-            Secret::new(crate::emulator::sandbox::TOKEN),
-            TokenSource::Sandbox,
-        ));
-    }
-    if args.token_stdin {
-        return Ok((read_token_stdin()?, TokenSource::Stdin));
-    }
-    if let Some(t) = env_token() {
-        return Ok((t, TokenSource::EnvVar));
-    }
-    if let Some(p) = previous
-        && let Ok(Some(stored)) = super::storage::stored_token(ctx, store, p.token_store)
-    {
-        let keep = !prompter.interactive()
-            || prompter.confirm(
-                &format!(
-                    "Keep the stored token ({})? Answer no to paste a new one",
-                    stored.masked()
-                ),
-                true,
-                "--token-stdin",
-            )?;
-        if keep {
-            return Ok((stored, TokenSource::Stored));
-        }
-    }
-    if !prompter.interactive() {
-        return Err(
-            Failure::missing_answer("a Cloudflare API token", "--token-stdin")
-                .with_hint("pipe the token to --token-stdin, or set CLOUDFLARE_API_TOKEN")
-                .into(),
-        );
-    }
-    ctx.ui.info(&format!(
-        "Create a token at {CREATE_TOKEN_URL} (\"Create Custom Token\") with these"
-    ));
-    ctx.ui
-        .info("account permissions: AI Gateway › Edit, AI Gateway › Run, and for BYOK also");
-    ctx.ui
-        .info("Secrets Store › Edit. The token is verified now and then kept in your OS keychain.");
-    let token = prompter.password(
-        "Paste your Cloudflare API token (input is hidden)",
-        "--token-stdin",
-    )?;
-    Ok((token, TokenSource::Prompt))
+    // The profile's token may live in another store than this run's: read it there.
+    let recorded;
+    let stored = match previous {
+        Some(p) if !asked_again && store.kind() == p.token_store => Some(store.as_ref()),
+        Some(p) if !asked_again => match ctx.store_of(p.token_store) {
+            Ok(other) => {
+                recorded = other;
+                Some(recorded.as_ref())
+            }
+            Err(e) => {
+                ctx.ui.warn(&format!("{e:#}; asking for a token instead"));
+                None
+            }
+        },
+        _ => None,
+    };
+    let intro = [
+        &format!("Create a token at {CREATE_TOKEN_URL} (\"Create Custom Token\") with these")[..],
+        "account permissions: AI Gateway › Edit, AI Gateway › Run, and for BYOK also",
+        "Secrets Store › Edit. The token is verified now and then kept in your OS keychain.",
+    ];
+    let wants = Wants {
+        token_stdin: args.token_stdin && !asked_again,
+        env: !asked_again,
+        stored: stored.map(|store| Stored {
+            store,
+            profile: ctx.profile_name(),
+            offer: true,
+        }),
+        prompt: Some(source::Ask {
+            prompter: &mut *q.prompter,
+            question: "Paste your Cloudflare API token (input is hidden)",
+            intro: if asked_again { &[] } else { &intro },
+        }),
+    };
+    ctx.token(wants)
 }
