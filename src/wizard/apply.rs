@@ -19,7 +19,8 @@ pub fn apply(ctx: &Context, client: &Client, plan: &mut Plan) -> anyhow::Result<
     // verification and its permission groups (both answered in the first round), not for the
     // gateway or the provider keys. A failure of either side discards a token minted here.
     let writes_remotely = !matches!(plan.gateway, GatewayAction::Use(_))
-        || matches!(plan.billing, BillingPlan::Byok { .. });
+        || matches!(plan.billing, BillingPlan::Byok { .. })
+        || !plan.policies.is_empty();
     let (remote_done, decided) = std::thread::scope(|s| {
         let shared: &Plan = plan;
         let deciding = s.spawn(|| super::daily::decide(ctx, client, shared, !writes_remotely));
