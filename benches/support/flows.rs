@@ -81,14 +81,11 @@ impl Flow {
             // The default setup with a token that may create tokens mints a Run + Read token and
             // stores that one. The permission groups it names are looked up by name with the
             // first round's reads (they need only the account id); the mint is a write, so it
-            // waits for the token's verification and the groups, and nothing local can be
-            // written before its value is known; the test prompt goes out with the minted
-            // token once it is stored. Create: reads | create gateway | Run check on the new
-            // gateway (issue 10) | mint | catalog + test prompt. The mint needs neither the
-            // gateway nor the Run check, but it comes after them on purpose: a token is never
-            // minted for a setup that then fails its remote checks (nothing to clean up at
-            // Cloudflare), so the floor counts it as a round of its own.
-            Flow::CreateUnifiedMint => 5,
+            // waits for the token's verification and the groups, and for nothing else: it goes
+            // out beside the gateway's create. Its create reply grants AI Gateway Run, so no
+            // Run check is sent for the new gateway; the test prompt goes out with the minted
+            // token once it is stored: reads | create gateway + mint | catalog + test prompt.
+            Flow::CreateUnifiedMint => 3,
             // reads | mint | test prompt.
             Flow::ExistingUnifiedMint => 3,
             // The stored minted token is the one given: it is kept, nothing is minted.

@@ -70,6 +70,12 @@ impl Daily {
         }
     }
 
+    /// A token was minted by this run. Its create reply granted AI Gateway Run and Read on
+    /// the account (checked by [`mint`]): Cloudflare's own word that it may run prompts.
+    pub fn minted(&self) -> bool {
+        matches!(self, Daily::Minted { .. })
+    }
+
     /// The token to store, when it is not the given one.
     pub fn value(&self) -> Option<&Secret> {
         match self {
@@ -88,6 +94,8 @@ pub struct DailyInput<'a> {
     /// What the profile stored before this run.
     pub previous: Option<&'a StoredToken>,
     pub store: &'a dyn SecretStore,
+    /// Show a spinner while minting (not when another step's spinner is on screen).
+    pub spinner: bool,
 }
 
 /// The note `status` and `doctor` show when the given token had to be stored.
@@ -108,9 +116,10 @@ pub fn decide(ctx: &Context, client: &Client, input: &DailyInput) -> anyhow::Res
         return Ok(keep);
     }
     let name = mint::token_name(input.profile);
-    let spinner = ctx
-        .ui
-        .spinner("Creating a token with only AI Gateway Run and Read…");
+    let spinner = input.spinner.then(|| {
+        ctx.ui
+            .spinner("Creating a token with only AI Gateway Run and Read…")
+    });
     let minted = ctx.rt.block_on(mint::mint_run_read_with(
         client,
         input.account_id,
@@ -228,11 +237,15 @@ pub fn settle(ctx: &Context, admin: &Client, daily: &Daily) {
 pub fn discard(ctx: &Context, admin: &Client, daily: &Daily) {
     if let Daily::Minted { record, scope, .. } = daily
         && let Some(id) = &record.id
-        && let Err(e) = ctx.rt.block_on(admin.delete_token(scope, id))
     {
-        ctx.ui.warn(&format!(
-            "could not delete the token minted by this failed run ({id}): {e}; delete it at {}",
-            crate::cloudflare::TOKENS_PAGE
-        ));
+        match ctx.rt.block_on(admin.delete_token(scope, id)) {
+            Ok(_) => ctx
+                .ui
+                .info("Deleted the token this run had created (nothing is stored)"),
+            Err(e) => ctx.ui.warn(&format!(
+                "could not delete the token minted by this failed run ({id}): {e}; delete it at {}",
+                crate::cloudflare::TOKENS_PAGE
+            )),
+        }
     }
 }

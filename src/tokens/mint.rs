@@ -164,8 +164,9 @@ pub async fn mint_run_read_with(
     Err(MintError::NotAllowed)
 }
 
-/// The create's reply describes the token asked for: an id, active (when it says), and no
-/// permission group beyond the requested ones (when it lists its policies).
+/// The create's reply describes the token asked for: an id, active (when it says), and, when
+/// it lists its policies, exactly the permission groups requested (setup takes the grant of
+/// AI Gateway Run as the proof that the token may run prompts).
 fn check_created(created: &CreatedToken, asked: &NewToken) -> Result<(), String> {
     let t = &created.token;
     if t.id.is_empty() {
@@ -185,6 +186,25 @@ fn check_created(created: &CreatedToken, asked: &NewToken) -> Result<(), String>
         return Err(format!(
             "the new token has permission groups it was not asked for: {}",
             extra.join(", ")
+        ));
+    }
+    let granted = |id: &str| {
+        t.policies
+            .iter()
+            .filter(|p| p.effect == "allow")
+            .flat_map(|p| p.permission_groups.iter())
+            .any(|g| g.id == id)
+    };
+    let missing: Vec<&str> = asked
+        .groups
+        .iter()
+        .filter(|g| !t.policies.is_empty() && !granted(&g.id))
+        .map(|g| g.name.as_str())
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "the new token was not granted {}",
+            missing.join(", ")
         ));
     }
     Ok(())
@@ -232,7 +252,12 @@ mod tests {
             check_created(&reply("active", &["run", "read"]), &asked()),
             Ok(())
         );
-        assert_eq!(check_created(&reply("", &["run"]), &asked()), Ok(()));
+        assert_eq!(
+            check_created(&reply("", &["run", "read"]), &asked()),
+            Ok(())
+        );
+        let less = check_created(&reply("active", &["read"]), &asked());
+        assert!(less.unwrap_err().contains("AI Gateway Run"));
         let more = check_created(&reply("active", &["run", "read", "write"]), &asked());
         assert!(more.unwrap_err().contains("write"));
         let off = check_created(&reply("disabled", &["run", "read"]), &asked());

@@ -14,13 +14,37 @@ pub struct Applied {
 }
 
 pub fn apply(ctx: &Context, client: &Client, plan: &mut Plan) -> anyhow::Result<Applied> {
-    remote(ctx, client, plan)?;
-    // Every permission the setup needs is proven before the machine is changed. Run: an
-    // authenticated gateway listed its models to this token (an authorised call), or else
-    // one minimal prompt now that `remote` has made sure the gateway exists with
-    // authentication on.
-    if !super::permissions::run_proven(gateway_authenticated(plan), plan.models.source) {
-        super::permissions::require_run(
+    // Which token is stored (a minted Run + Read token, or the given one: crate::tokens) is
+    // decided beside the remote changes: the mint is a write that waits only for the token's
+    // verification and its permission groups (both answered in the first round), not for the
+    // gateway or the provider keys. A failure of either side discards a token minted here.
+    let writes_remotely = !matches!(plan.gateway, GatewayAction::Use(_))
+        || matches!(plan.billing, BillingPlan::Byok { .. })
+        || !plan.policies.is_empty();
+    let (remote_done, decided) = std::thread::scope(|s| {
+        let shared: &Plan = plan;
+        let deciding = s.spawn(|| super::daily::decide(ctx, client, shared, !writes_remotely));
+        let done = remote(ctx, client, shared);
+        let decided = deciding
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (done, decided)
+    });
+    let daily = decided?;
+    let fail = |e: anyhow::Error| {
+        crate::tokens::daily::discard(ctx, client, &daily);
+        Err(e)
+    };
+    if let Err(e) = remote_done {
+        return fail(e);
+    }
+    // Every permission the setup needs is proven before the machine is changed. Run: a minted
+    // token's create reply granted it; else an authenticated gateway listed its models to this
+    // token (an authorised call), or else one minimal prompt now that `remote` has made sure
+    // the gateway exists with authentication on.
+    if !daily.minted()
+        && !super::permissions::run_proven(gateway_authenticated(plan), plan.models.source)
+        && let Err(e) = super::permissions::require_run(
             ctx,
             client,
             &plan.account.id,
@@ -28,19 +52,19 @@ pub fn apply(ctx: &Context, client: &Client, plan: &mut Plan) -> anyhow::Result<
             &plan.model,
             "the token",
             "nothing was stored or written on this machine",
-        )?;
+        )
+    {
+        return fail(e);
     }
-    // Which token is stored: a minted Run + Read token, or the given one (crate::tokens).
-    let daily = super::daily::choose(ctx, client, plan)?;
+    if let Err(e) = super::daily::adopt(ctx, plan, &daily) {
+        return fail(e);
+    }
     match local(ctx, plan) {
         Ok(applied) => {
             crate::tokens::daily::settle(ctx, client, &daily);
             Ok(applied)
         }
-        Err(e) => {
-            crate::tokens::daily::discard(ctx, client, &daily);
-            Err(e)
-        }
+        Err(e) => fail(e),
     }
 }
 

@@ -1,6 +1,7 @@
-//! Between the remote changes and the local ones: decide which token is stored
-//! ([`crate::tokens::daily`]) and make the plan's local changes store that one: the keychain
-//! entry, OpenCode's auth.json (when it carries the token) and the profile's record of it.
+//! Beside the remote changes: decide which token is stored ([`crate::tokens::daily`]; for the
+//! default setup that mints a Run + Read token), then make the plan's local changes store that
+//! one: the keychain entry, OpenCode's auth.json (when it carries the token) and the profile's
+//! record of it.
 
 use super::plan::Plan;
 use crate::cloudflare::Client;
@@ -8,12 +9,15 @@ use crate::context::Context;
 use crate::opencode;
 use crate::tokens::daily::{self, Daily, DailyInput};
 
-pub fn choose(ctx: &Context, client: &Client, plan: &mut Plan) -> anyhow::Result<Daily> {
+/// Decide (and maybe mint) the token to store. Reads the plan only, so it can run while the
+/// remote changes are made (the mint needs neither the gateway nor the provider keys): with
+/// `spinner` false it shows no spinner of its own (the remote step's is on screen).
+pub fn decide(ctx: &Context, client: &Client, plan: &Plan, spinner: bool) -> anyhow::Result<Daily> {
     let state = ctx.load_state()?;
     let previous = state
         .profile(&plan.profile)
         .and_then(|p| p.stored_token.clone());
-    let decided = daily::decide(
+    daily::decide(
         ctx,
         client,
         &DailyInput {
@@ -23,8 +27,13 @@ pub fn choose(ctx: &Context, client: &Client, plan: &mut Plan) -> anyhow::Result
             given: &plan.token_info,
             previous: previous.as_ref(),
             store: plan.store.as_ref(),
+            spinner,
         },
-    )?;
+    )
+}
+
+/// Make the plan store the decided token.
+pub fn adopt(ctx: &Context, plan: &mut Plan, decided: &Daily) -> anyhow::Result<()> {
     if let Some(value) = decided.value() {
         plan.token_already_stored = matches!(
             plan.store.get(&plan.profile),
@@ -44,5 +53,5 @@ pub fn choose(ctx: &Context, client: &Client, plan: &mut Plan) -> anyhow::Result
     // Merged into profiles.json as it is when committed (another run may have added a profile).
     plan.state_change =
         crate::state::State::plan_upsert(&ctx.state_path, &plan.profile, plan.new_profile.clone())?;
-    Ok(decided)
+    Ok(())
 }
