@@ -379,6 +379,14 @@ fn a_locked_keyring_is_not_usable() {
     let script = r#"
         set -eu
         printf '%s' locked-test-pw | gnome-keyring-daemon --unlock --components=secrets --daemonize >/dev/null
+        # Wait for the daemon to own the name before any client call: an earlier call makes
+        # D-Bus activate a second daemon with no unlock (the flake seen under load).
+        for i in $(seq 1 100); do
+          if dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+               org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null \
+               | grep -q 'boolean true'; then break; fi
+          sleep 0.1
+        done
         for i in $(seq 1 50); do
           if printf x | timeout 5 secret-tool store --label=p service aigate-lock-probe username p 2>/dev/null; then break; fi
           sleep 0.2
