@@ -43,6 +43,11 @@ pub struct Profile {
     /// can call it send `dynamic/<name>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub route: Option<ProfileRoute>,
+    /// The spend limit setup set on the gateway (`--spend-limit`), as `AMOUNT/WINDOW`
+    /// (`5/1d`): what `team init` writes as `spend_limit` and `status` shows. Absent in files
+    /// written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spend_limit: Option<String>,
 }
 
 /// A dynamic route aigate made: its name and the models a request tries, in order.
@@ -71,6 +76,7 @@ impl Profile {
             auth_json: None,
             stored_token: None,
             route: None,
+            spend_limit: None,
         }
     }
 }
@@ -205,5 +211,33 @@ impl State {
                 path.display()
             )
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_profiles_file_from_before_the_spend_limit_loads_and_round_trips() {
+        let mut p = Profile::example();
+        let old = serde_json::to_value(State {
+            profiles: [("default".to_string(), p.clone())].into(),
+        })
+        .unwrap();
+        assert!(old["profiles"]["default"].get("spend_limit").is_none());
+        let bytes = serde_json::to_vec(&old).unwrap();
+        let loaded = State::parse(Path::new("profiles.json"), &bytes).unwrap();
+        assert_eq!(loaded.profile("default").unwrap().spend_limit, None);
+
+        p.spend_limit = Some("5/1d".into());
+        let state = State {
+            profiles: [("default".to_string(), p)].into(),
+        };
+        let again = State::parse(Path::new("profiles.json"), &state.to_bytes()).unwrap();
+        assert_eq!(
+            again.profile("default").unwrap().spend_limit.as_deref(),
+            Some("5/1d")
+        );
     }
 }

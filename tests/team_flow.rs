@@ -170,6 +170,7 @@ fn a_token_for_another_account_is_refused_before_anything_is_written() {
     let w = world();
     init_team(&w);
     let bob = fresh(&w, "bob");
+    std::fs::create_dir_all(w.workdir().join("src")).unwrap();
     let mut cmd = bob.cmd(&w);
     cmd.args(["setup", "--non-interactive", "--token-stdin", "--json"])
         .write_stdin(OTHER_ACCOUNT);
@@ -279,4 +280,105 @@ fn invite_list_revoke_round_trip() {
     assert_eq!(w.emu.token_names().len(), before);
     // The admin token appears in no output or file; invite tokens only in the invite output.
     w.assert_no_leak(&[ADMIN]);
+}
+
+/// Issue 14's leftover: setup's `--spend-limit` is recorded in the profile, so `team init`
+/// writes it to aigate.toml, `status` shows it, `doctor` warns when the gateway lost it, and a
+/// second developer's setup from the file sets the same rule again.
+#[test]
+fn setups_spend_limit_reaches_the_team_file_and_the_next_developer() {
+    let w = world();
+    w.setup(
+        ADMIN,
+        &[
+            "--account-id",
+            ACCOUNT,
+            "--gateway",
+            "existing-gw",
+            "--billing",
+            "unified",
+            "--model",
+            "anthropic/claude-sonnet-4.5",
+            "--spend-limit",
+            "5/1d",
+            "--skip-test",
+        ],
+    )
+    .assert_code(0);
+    let profiles: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(w.state_file()).unwrap()).unwrap();
+    assert_eq!(profiles["profiles"]["default"]["spend_limit"], "5/1d");
+
+    let mut cmd = w.aigate();
+    cmd.args(["status", "--json"]);
+    let status = w.run(&mut cmd).json();
+    assert_eq!(status["spend_limit"], "5/1d", "{status}");
+
+    let mut cmd = w.aigate();
+    cmd.args(["team", "init", "--json"]);
+    let init = w.run(&mut cmd);
+    init.assert_code(0);
+    assert_eq!(init.json()["team"]["spend_limit"], "5/1d");
+    let text = std::fs::read_to_string(w.workdir().join("aigate.toml")).unwrap();
+    assert!(text.contains("spend_limit = \"5/1d\""), "{text}");
+
+    // Someone removes the rule on the gateway: doctor names the recorded limit and the fix.
+    w.emu.set_gateway_field(
+        ACCOUNT,
+        "existing-gw",
+        "spend_limits",
+        serde_json::json!({"enabled": false, "rules": []}),
+    );
+    let mut cmd = w.aigate();
+    cmd.args(["doctor", "--json"]);
+    let doc = w.run(&mut cmd).json();
+    let check = doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "gateway.spend_limit")
+        .unwrap_or_else(|| panic!("no spend limit check: {doc}"));
+    assert_eq!(check["status"], "warn", "{check}");
+    assert!(
+        check["message"]
+            .as_str()
+            .unwrap()
+            .contains("setup set the spend limit 5/1d"),
+        "{check}"
+    );
+    assert_eq!(check["fix"], "aigate gateway set --spend-limit 5/1d");
+
+    // Bob, in a fresh HOME inside the repo, gives only a token: the file's limit is set again.
+    let bob = fresh(&w, "bob");
+    std::fs::create_dir_all(w.workdir().join("src")).unwrap();
+    let mut cmd = bob.cmd(&w);
+    cmd.args([
+        "setup",
+        "--non-interactive",
+        "--token-stdin",
+        "--token-scope",
+        "as-given",
+        "--skip-test",
+        "--json",
+    ])
+    .write_stdin(ADMIN);
+    let out = w.run(&mut cmd);
+    out.assert_code(0);
+    let gw = w.emu.gateway(ACCOUNT, "existing-gw").unwrap();
+    assert_eq!(gw["spend_limits"]["enabled"], true, "{gw}");
+    let rules = gw["spend_limits"]["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), 1, "{gw}");
+    assert_eq!(
+        (
+            rules[0]["id"].as_str(),
+            rules[0]["limit"].as_f64(),
+            rules[0]["window"].as_u64()
+        ),
+        (Some("aigate"), Some(5.0), Some(86_400))
+    );
+    let bobs: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(bob.root.join("config/aigate/profiles.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(bobs["profiles"]["default"]["spend_limit"], "5/1d");
 }

@@ -31,8 +31,11 @@ pub fn doctor(ctx: &Context) -> anyhow::Result<DoctorReport> {
             format!("aigate{} setup", profile_flag(name)),
         )],
     };
-    if profile.is_some() {
-        all.extend(crate::ops::policy::spend_limit_check(ctx));
+    if let Some(p) = &profile {
+        all.extend(crate::ops::policy::spend_limit_check(
+            ctx,
+            p.spend_limit.as_deref(),
+        ));
     }
     all.extend(crate::clients::doctor::checks(ctx, profile.as_ref()));
     Ok(DoctorReport {

@@ -1,17 +1,20 @@
 //! The doctor's look at the gateway's policies: a spend limit that refused traffic in the last
 //! hour (gateway code 2045, read from the logged responses of the recent failures) is a warning
-//! with the fix; a spend limit not reached is fine. At most 3 requests; when Cloudflare cannot
+//! with the fix; a spend limit not reached is fine; the limit setup recorded in the profile but
+//! gone from the gateway (aigate's rule removed or spend limits turned off) is a warning. At most 3 requests; when Cloudflare cannot
 //! be read the check is left out (the token checks already say why).
 
 use super::target;
 use crate::checks::Check;
+use crate::cloudflare::gateway_settings::AIGATE_RULE_ID;
 use crate::context::Context;
 use crate::domain::limits::{Span, trim_amount};
 use chrono::{Duration, Utc};
 
 pub const CHECK_ID: &str = "gateway.spend_limit";
 
-pub fn spend_limit_check(ctx: &Context) -> Option<Check> {
+/// `recorded`: the profile's spend limit (`AMOUNT/WINDOW`), set by setup.
+pub fn spend_limit_check(ctx: &Context, recorded: Option<&str>) -> Option<Check> {
     let t = target(ctx).ok()?;
     let (a, g, c) = (t.account_id.as_str(), t.gateway_id.as_str(), &t.client);
     let since = Utc::now() - Duration::hours(1);
@@ -41,6 +44,21 @@ pub fn spend_limit_check(ctx: &Context) -> Option<Check> {
         .filter(|r| r.enabled)
         .map(|r| format!("${} per {}", trim_amount(r.limit), Span(r.window)))
         .collect();
+    let ours_on = settings.spend_limits_enabled()
+        && settings
+            .spend_rules()
+            .iter()
+            .any(|r| r.enabled && r.id.as_deref() == Some(AIGATE_RULE_ID));
+    if let (None, Some(l), false) = (&refusal, recorded, ours_on) {
+        return Some(Check::warn(
+            CHECK_ID,
+            format!(
+                "setup set the spend limit {l} (rule `{AIGATE_RULE_ID}`), but the gateway no \
+                 longer applies it"
+            ),
+            format!("aigate gateway set --spend-limit {l}"),
+        ));
+    }
     match (
         refusal,
         settings.spend_limits_enabled() && !rules.is_empty(),

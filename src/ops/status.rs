@@ -37,6 +37,8 @@ pub struct StatusReport {
     pub stored_token: Option<crate::state::StoredToken>,
     /// The dynamic route setup made (`--fallback-model`): OpenCode calls `dynamic/<name>`.
     pub route: Option<crate::state::ProfileRoute>,
+    /// The spend limit setup set on the gateway (`AMOUNT/WINDOW`), as the profile records it.
+    pub spend_limit: Option<String>,
     pub opencode_config: PathBuf,
     /// No check of OpenCode's config failed.
     pub opencode_config_matches: bool,
@@ -220,6 +222,7 @@ impl Gathered {
             token_delivery: p.token_delivery,
             stored_token: p.stored_token,
             route: p.route,
+            spend_limit: p.spend_limit,
             opencode_config: p.opencode_config,
         }
     }
@@ -257,6 +260,11 @@ impl Report for StatusReport {
             "Token kind       {}",
             crate::tokens::describe::kind_line(self.stored_token.as_ref())
         ));
+        if let Some(l) = &self.spend_limit {
+            ui.out(&format!(
+                "Spend limit      {l} (set by setup; `aigate doctor` checks it)"
+            ));
+        }
         ui.out(&format!(
             "OpenCode config  {}",
             self.opencode_config.display()

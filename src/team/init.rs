@@ -57,7 +57,7 @@ pub fn init(ctx: &Context) -> anyhow::Result<TeamInitReport> {
             Billing::Byok => profile.byok_providers.clone(),
             Billing::Unified => vec![],
         },
-        spend_limit: None,
+        spend_limit: profile.spend_limit.clone(),
         clients: vec!["opencode".to_string()],
     };
     let path = root.join(FILE_NAME);

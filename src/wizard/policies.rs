@@ -38,6 +38,16 @@ impl SpendPlan {
         }
     }
 
+    /// What the profile records (and `team init` writes as `spend_limit`): `AMOUNT/WINDOW`,
+    /// in the form `--spend-limit` reads back (`5/1d`, `12.50/30d`).
+    pub fn record(&self) -> String {
+        format!(
+            "{}/{}",
+            crate::domain::limits::trim_amount(self.amount),
+            crate::domain::limits::Span(self.window)
+        )
+    }
+
     fn change(&self) -> Change {
         Change::SpendLimit {
             amount: self.amount,

@@ -149,6 +149,17 @@ pub fn step(q: &mut Ask<'_>, _state: State, answers: Answers) -> anyhow::Result<
         auth_json,
         stored_token: previous.and_then(|p| p.stored_token.clone()),
         route: policies.route.as_ref().map(|r| r.record()),
+        // The limit set now; else the one recorded before for this same gateway (setup
+        // never removes the rule).
+        spend_limit: policies
+            .spend_limit
+            .as_ref()
+            .map(|s| s.record())
+            .or_else(|| {
+                previous
+                    .filter(|p| p.account_id == account.id && p.gateway_id == gw.id)
+                    .and_then(|p| p.spend_limit.clone())
+            }),
     };
     crate::wizard::clients::plan_claude_settings(
         ctx,
