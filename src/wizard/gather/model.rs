@@ -144,6 +144,26 @@ pub fn small_for(model: &str, candidates: &[String]) -> String {
     model.to_string()
 }
 
+/// The catalog's models this billing can reach: all of them with Unified Billing, the
+/// providers with a stored key with BYOK. The default model and the fallbacks are picked from
+/// these.
+pub(super) fn reachable(list: &ModelList, billing: &BillingPlan) -> Vec<String> {
+    let providers = billing.providers();
+    list.models
+        .iter()
+        .map(|m| m.id.clone())
+        .filter(|id| {
+            providers.is_empty()
+                || providers.iter().any(|p| {
+                    id.starts_with(&format!(
+                        "{}/",
+                        crate::opencode::fragment::catalog_prefix(p)
+                    ))
+                })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,24 +187,4 @@ mod tests {
         assert_eq!(small_for("openai/gpt-5", &c), "openai/gpt-5-mini");
         assert_eq!(small_for("xai/grok-4.3", &c), "xai/grok-4.3");
     }
-}
-
-/// The catalog's models this billing can reach: all of them with Unified Billing, the
-/// providers with a stored key with BYOK. The default model and the fallbacks are picked from
-/// these.
-pub(super) fn reachable(list: &ModelList, billing: &BillingPlan) -> Vec<String> {
-    let providers = billing.providers();
-    list.models
-        .iter()
-        .map(|m| m.id.clone())
-        .filter(|id| {
-            providers.is_empty()
-                || providers.iter().any(|p| {
-                    id.starts_with(&format!(
-                        "{}/",
-                        crate::opencode::fragment::catalog_prefix(p)
-                    ))
-                })
-        })
-        .collect()
 }
