@@ -10,7 +10,9 @@
 # 3. Starts gnome-keyring-daemon (secrets component) in that session, with its keyring files in
 #    a fresh temporary directory, and creates+unlocks a new `login` keyring with a random
 #    password (fed with printf: a trailing newline would become part of the password).
-# 4. Waits (bounded) until the Secret Service really stores and returns an item.
+# 4. Waits (bounded) until the daemon owns the Secret Service name (asking the bus, which
+#    activates nothing), then until it really stores and returns an item; retried with a new
+#    daemon up to three times.
 # 5. Runs CMD with AIGATE_TEST_KEYRING=1 and the caller's XDG_DATA_HOME, and exits with its status.
 set -euo pipefail
 
@@ -27,19 +29,36 @@ if [ "${AIGATE_WITH_KEYRING_STAGE:-}" = "session" ]; then
   # The daemon (and any copy D-Bus activates) uses the fresh XDG_DATA_HOME set by the outer
   # stage; the command gets the caller's value back.
   # Under load the daemon can miss its unlock and then ask a (display-less) prompter to create
-  # the `login` keyring, failing every store: start it again, replacing the first, with fresh
-  # keyring files (up to three tries).
+  # the `login` keyring, failing every store: stop that daemon (ours only, by its pid: never
+  # `--replace`, which can take another session's daemon on a shared machine) and start a new
+  # one with fresh keyring files (up to three tries). It runs in the background of this stage
+  # and is stopped when the stage ends.
   base="$XDG_DATA_HOME"
   ready=
+  daemon=
+  trap '[ -n "$daemon" ] && kill "$daemon" 2>/dev/null' EXIT
   for attempt in 1 2 3; do
     export XDG_DATA_HOME="$base/try$attempt"
     mkdir -p "$XDG_DATA_HOME"
     password=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
     printf '%s' "$password" \
-      | gnome-keyring-daemon --replace --unlock --components=secrets --daemonize >/dev/null
+      | gnome-keyring-daemon --foreground --unlock --components=secrets >/dev/null 2>&1 &
+    daemon=$!
     unset password
 
-    # --daemonize returns before the daemon owns org.freedesktop.secrets: poll with a probe item.
+    # The daemon takes a moment to own org.freedesktop.secrets. Wait for the name first,
+    # asking the bus without activating anything: a client call before that would make D-Bus
+    # start a second daemon of its own (the service file's, with no unlock), which then asks a
+    # display-less prompter for a `login` keyring and fails every store (seen under load).
+    for _ in $(seq 1 100); do
+      if dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+           org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null \
+           | grep -q 'boolean true'; then
+        break
+      fi
+      sleep 0.1
+    done
+    # Then check that it really stores and returns an item.
     probe="probe-$$-$RANDOM"
     for _ in $(seq 1 50); do
       if printf '%s' "$probe" | timeout 5 secret-tool store --label='aigate CI probe' \
@@ -52,6 +71,8 @@ if [ "${AIGATE_WITH_KEYRING_STAGE:-}" = "session" ]; then
     done
     [ -n "$ready" ] && break
     log "the Secret Service did not answer (try $attempt of 3); starting it again"
+    kill "$daemon" 2>/dev/null || true
+    wait "$daemon" 2>/dev/null || true
   done
   if [ -z "$ready" ]; then
     log "the Secret Service did not come up in three tries (gnome-keyring-daemon in $base)"

@@ -59,6 +59,11 @@ impl Context {
                 .with_hint("set CLOUDFLARE_API_TOKEN to the token itself, or unset it")
                 .into());
         }
+        if let Err(problem) = vars.http_timeout() {
+            return Err(Failure::usage(problem)
+                .with_hint("unset it, or give whole seconds, e.g. AIGATE_HTTP_TIMEOUT=60")
+                .into());
+        }
         let ui = Ui::new(
             global.json,
             global.no_color || vars.no_color,
@@ -171,6 +176,15 @@ impl Context {
             return Ok(base.with_token(token));
         }
         let base = Client::new(self.endpoints.clone(), Secret::new(String::new()))?;
+        // Checked when the context was made.
+        let base = match self.vars.http_timeout().ok().flatten() {
+            None => base,
+            Some(t) => base.with_timeouts(crate::cloudflare::Timeouts {
+                api_total: t,
+                connect: t.min(crate::cloudflare::Timeouts::default().connect),
+                ..Default::default()
+            })?,
+        };
         let base = if self.ui.verbose() {
             let ui = self.ui.clone();
             base.with_logger(Arc::new(move |line: &str| ui.debug(line)))

@@ -77,6 +77,9 @@ pub struct Vars {
     /// `AIGATE_KEYRING_SERVICE` (tests only), when set and not empty: replaces the keychain
     /// service name so a test cannot touch a user's real token.
     pub keyring_service: Option<String>,
+    /// `AIGATE_HTTP_TIMEOUT` as given (seconds per Cloudflare API request, like cargo's
+    /// `CARGO_HTTP_TIMEOUT`), when set and not empty; checked by [`Vars::http_timeout`].
+    pub http_timeout: Option<String>,
 }
 
 impl Vars {
@@ -94,6 +97,23 @@ impl Vars {
             keyring_service: std::env::var("AIGATE_KEYRING_SERVICE")
                 .ok()
                 .filter(|s| !s.is_empty()),
+            http_timeout: std::env::var("AIGATE_HTTP_TIMEOUT")
+                .ok()
+                .filter(|s| !s.trim().is_empty()),
+        }
+    }
+
+    /// `AIGATE_HTTP_TIMEOUT`: whole seconds from 1 to 600, or `None` when unset (the client's
+    /// default, 30 s). `Err` names the value and what would be accepted.
+    pub fn http_timeout(&self) -> Result<Option<std::time::Duration>, String> {
+        let Some(raw) = &self.http_timeout else {
+            return Ok(None);
+        };
+        match raw.trim().parse::<u64>() {
+            Ok(n) if (1..=600).contains(&n) => Ok(Some(std::time::Duration::from_secs(n))),
+            _ => Err(format!(
+                "AIGATE_HTTP_TIMEOUT={raw:?} is not a number of seconds from 1 to 600"
+            )),
         }
     }
 

@@ -22,7 +22,7 @@
 //! - [`prompt`]: the prompter (dialoguer on a terminal, refusal when non-interactive).
 //! - [`state`]: aigate's own non-secret profile state.
 //! - [`usage`]: `aigate usage`: analytics and logs summarised into a typed report.
-//! - [`ops`]: `gateway` settings and dynamic `route` operations.
+//! - [`ops`]: the operations behind the commands, each returning a typed report.
 //! - [`token_source`]: where a command's token comes from (sandbox, stdin, env, store, prompt),
 //!   decided once for every command.
 //! - [`tokens`]: least privilege: the Run-only tokens aigate mints, stores, rolls and revokes.

@@ -52,6 +52,29 @@ pub struct ProfileRoute {
     pub models: Vec<String>,
 }
 
+#[cfg(test)]
+impl Profile {
+    /// A unit tests' profile: account `acct`, gateway `gw`, Unified Billing, OpenAI models, the
+    /// token in the keychain and delivered by env.
+    pub(crate) fn example() -> Profile {
+        Profile {
+            account_id: "acct".into(),
+            account_name: None,
+            gateway_id: "gw".into(),
+            billing: Billing::Unified,
+            byok_providers: vec![],
+            model: "openai/gpt-5-mini".into(),
+            small_model: "openai/gpt-5-nano".into(),
+            token_store: StoreKind::Keychain,
+            token_delivery: TokenDelivery::Env,
+            opencode_config: PathBuf::from("/x/opencode.json"),
+            auth_json: None,
+            stored_token: None,
+            route: None,
+        }
+    }
+}
+
 impl ProfileRoute {
     /// What clients send as the model: `dynamic/<name>`.
     pub fn call_as(&self) -> String {

@@ -143,7 +143,7 @@ fn find(src: &Sources<'_>, wants: Wants<'_>) -> anyhow::Result<(Secret, TokenSou
             Ok(found) => found,
             Err(e) if prompt.is_none() => return Err(e),
             Err(e) => {
-                src.ui.warn(&format!("{e:#}; asking for a token instead"));
+                src.ui.warn(&format!("{e:#}; the stored token cannot be used"));
                 None
             }
         };

@@ -7,7 +7,7 @@
 //! and NODE_EXTRA_CA_CERTS for Claude Code). Fresh HOME and CODEX_HOME per test, no internet.
 
 mod common;
-use aigate::emulator::{EmulatorOptions, RecordedRequest, Seed};
+use aigate::emulator::RecordedRequest;
 use common::*;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -29,12 +29,7 @@ struct E2e {
 
 impl E2e {
     fn new() -> E2e {
-        let w = World::with_options(EmulatorOptions {
-            tls_proxy: true,
-            seed: Seed::Empty,
-        });
-        let ca = w.root.path().join("emulator-ca.pem");
-        std::fs::write(&ca, w.emu.ca_cert_pem().expect("the proxy mode has a CA")).unwrap();
+        let (w, ca) = World::with_tls_proxy();
         std::fs::create_dir_all(w.root.path().join("codex")).unwrap();
         E2e { w, ca }
     }
@@ -46,15 +41,10 @@ impl E2e {
     /// The world's environment, the gateway's real URL, the emulator as the HTTPS proxy and
     /// its CA trusted; nothing else inherited.
     fn env(&self, cmd: &mut Command) {
-        cmd.env_clear()
-            .current_dir(self.w.workdir())
-            .envs(self.w.env())
-            .env("AIGATE_GATEWAY_URL", REAL_GATEWAY)
+        self.w.proxied(cmd, &self.ca);
+        cmd.env("AIGATE_GATEWAY_URL", REAL_GATEWAY)
             .env("CODEX_HOME", self.codex_home())
-            .env("HTTPS_PROXY", self.w.emu.proxy_url())
-            .env("HTTP_PROXY", self.w.emu.proxy_url())
             .env("SSL_CERT_FILE", &self.ca)
-            .env("NODE_EXTRA_CA_CERTS", &self.ca)
             .env("DISABLE_AUTOUPDATER", "1")
             .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
             .stdin(Stdio::null());
@@ -86,19 +76,10 @@ impl E2e {
             "unified",
             "--skip-test",
         ])
-        .args(extra)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-        let mut child = cmd.spawn().unwrap();
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(TOKEN.as_bytes())
+        .args(extra);
+        let out = spawn_with_stdin(&mut cmd, TOKEN)
+            .wait_with_output()
             .unwrap();
-        let out = child.wait_with_output().unwrap();
         assert!(out.status.success(), "setup failed\n{}", text(&out));
         // Only the agent's requests are examined below (setup lists models itself).
         self.w.emu.clear_requests();

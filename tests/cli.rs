@@ -260,6 +260,18 @@ fn each_bad_flag_exits_2_naming_it_before_any_request_or_file() {
     }
     let p = Probe::new();
     p.refused(p.aigate().args(["test", "--model", "nomodel"]), "--model");
+    // The one variable that tunes the network, checked the same way.
+    for bad in ["soon", "0", "601"] {
+        let p = Probe::new();
+        let mut cmd = p.aigate();
+        cmd.env("AIGATE_HTTP_TIMEOUT", bad).args(setup).args([
+            "--account-id",
+            ACCT,
+            "--gateway",
+            "default",
+        ]);
+        p.refused(&mut cmd, "AIGATE_HTTP_TIMEOUT");
+    }
 }
 
 #[test]

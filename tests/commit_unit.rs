@@ -95,6 +95,27 @@ impl SecretStore for FlakyStore {
     }
 }
 
+impl FlakyStore {
+    /// The token held for `default`, read without the failure switches.
+    fn held(&self) -> Option<String> {
+        self.tokens.lock().unwrap().get("default").cloned()
+    }
+}
+
+/// Commits `tok-NEW` for profile `default` with `changes`.
+fn store_new(
+    store: &dyn SecretStore,
+    changes: Vec<&FileChange>,
+) -> anyhow::Result<aigate::commit::Committed> {
+    commit(&Unit {
+        store,
+        profile: "default",
+        token: Some(&Secret::new("tok-NEW")),
+        changes,
+        last: None,
+    })
+}
+
 fn flaky(old: Option<&str>) -> FlakyStore {
     let s = FlakyStore::default();
     if let Some(t) = old {
@@ -115,14 +136,7 @@ fn the_second_file_write_failing_leaves_disk_and_store_as_before() {
     let before = snapshot(dir.path());
 
     let (ca, cb) = (change(&a, "{\"model\":\"x\"}"), change(&b, "{}"));
-    let err = commit(&Unit {
-        store: &store,
-        profile: "default",
-        token: Some(&Secret::new("tok-NEW")),
-        changes: vec![&ca, &cb],
-        last: None,
-    })
-    .unwrap_err();
+    let err = store_new(&store, vec![&ca, &cb]).unwrap_err();
     assert!(format!("{err:#}").contains("blocker"), "{err:#}");
     assert_eq!(snapshot(dir.path()), before, "disk exactly as before");
     assert_eq!(store.get("default").unwrap().unwrap().expose(), "tok-OLD");
@@ -144,14 +158,7 @@ fn the_keychain_set_failing_after_the_files_undoes_the_files() {
     store.write_then_fail = true;
 
     let (ca, cs) = (change(&a, "{\"model\":\"x\"}"), change(&state, "{}"));
-    let err = commit(&Unit {
-        store: &store,
-        profile: "default",
-        token: Some(&Secret::new("tok-NEW")),
-        changes: vec![&ca, &cs],
-        last: None,
-    })
-    .unwrap_err();
+    let err = store_new(&store, vec![&ca, &cs]).unwrap_err();
     let msg = format!("{err:#}");
     assert!(msg.contains("could not store the token"), "{msg}");
     assert_eq!(snapshot(dir.path()), before, "disk exactly as before");
@@ -171,25 +178,10 @@ fn the_keychain_set_failing_cleanly_keeps_the_old_token() {
     let mut store = flaky(Some("tok-OLD"));
     store.fail_set = true;
     let ca = change(&a, "{}");
-    let err = commit(&Unit {
-        store: &store,
-        profile: "default",
-        token: Some(&Secret::new("tok-NEW")),
-        changes: vec![&ca],
-        last: None,
-    })
-    .unwrap_err();
+    let err = store_new(&store, vec![&ca]).unwrap_err();
     assert!(!format!("{err:#}").contains("could not be fully undone"));
     assert_eq!(snapshot(dir.path()), before);
-    assert_eq!(
-        store
-            .tokens
-            .lock()
-            .unwrap()
-            .get("default")
-            .map(String::as_str),
-        Some("tok-OLD")
-    );
+    assert_eq!(store.held().as_deref(), Some("tok-OLD"));
 }
 
 #[test]
@@ -201,25 +193,13 @@ fn an_unreadable_old_token_refuses_before_anything_changes() {
     let mut store = flaky(Some("tok-OLD"));
     store.fail_get = true;
     let ca = change(&a, "{\"model\":\"x\"}");
-    let err = commit(&Unit {
-        store: &store,
-        profile: "default",
-        token: Some(&Secret::new("tok-NEW")),
-        changes: vec![&ca],
-        last: None,
-    })
-    .unwrap_err();
+    let err = store_new(&store, vec![&ca]).unwrap_err();
     let msg = format!("{err:#}");
     assert!(msg.contains("cannot read the token stored"), "{msg}");
     assert!(msg.contains("nothing was changed"), "{msg}");
     assert_eq!(snapshot(dir.path()), before);
     assert_eq!(
-        store
-            .tokens
-            .lock()
-            .unwrap()
-            .get("default")
-            .map(String::as_str),
+        store.held().as_deref(),
         Some("tok-OLD"),
         "the existing token is still there"
     );
@@ -235,14 +215,7 @@ fn a_file_edited_meanwhile_without_a_rebase_undoes_the_token_and_other_files() {
     let (ca, cb) = (change(&a, "{}"), change(&b, "{\"x\":1}"));
     fs::write(&b, "{\"edited\": true}").unwrap();
     let before = snapshot(dir.path());
-    let err = commit(&Unit {
-        store: &store,
-        profile: "default",
-        token: Some(&Secret::new("tok-NEW")),
-        changes: vec![&ca, &cb],
-        last: None,
-    })
-    .unwrap_err();
+    let err = store_new(&store, vec![&ca, &cb]).unwrap_err();
     assert!(format!("{err:#}").contains("changed since"), "{err:#}");
     assert_eq!(snapshot(dir.path()), before);
     assert!(
@@ -257,28 +230,14 @@ fn success_stores_the_token_and_writes_every_file() {
     let a = dir.path().join("opencode.json");
     let store = MemoryStore::new();
     let ca = change(&a, "{}");
-    let done = commit(&Unit {
-        store: &store,
-        profile: "default",
-        token: Some(&Secret::new("tok-NEW")),
-        changes: vec![&ca],
-        last: None,
-    })
-    .unwrap();
+    let done = store_new(&store, vec![&ca]).unwrap();
     assert!(done.token_stored);
     assert_eq!(done.files_written, vec![a.clone()]);
     assert_eq!(fs::read(&a).unwrap(), b"{}");
     assert_eq!(store.get("default").unwrap().unwrap().expose(), "tok-NEW");
     // The same again: nothing to store, nothing to write.
     let ca = change(&a, "{}");
-    let again = commit(&Unit {
-        store: &store,
-        profile: "default",
-        token: Some(&Secret::new("tok-NEW")),
-        changes: vec![&ca],
-        last: None,
-    })
-    .unwrap();
+    let again = store_new(&store, vec![&ca]).unwrap();
     assert!(!again.token_stored);
     assert!(again.files_written.is_empty());
 }

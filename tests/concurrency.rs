@@ -4,8 +4,7 @@
 mod common;
 use aigate::emulator::{Fault, FaultRule};
 use common::*;
-use std::io::Write;
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::time::Duration;
 
 const SETUP: &[&str] = &[
@@ -26,21 +25,11 @@ const SETUP: &[&str] = &[
 /// Starts `aigate ARGS` with `stdin` piped in; `env` overrides the world's environment.
 fn spawn(w: &World, args: &[&str], stdin: &str, env: &[(&str, &std::path::Path)]) -> Child {
     let mut cmd = w.aigate_std();
-    cmd.args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    cmd.args(args);
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child
+    spawn_with_stdin(&mut cmd, stdin)
 }
 
 #[track_caller]

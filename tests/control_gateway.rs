@@ -205,3 +205,62 @@ fn a_spend_limit_set_through_aigate_refuses_traffic_and_usage_says_why() {
     w.run(w.aigate().args(["test", "--model", "openai/gpt-5-mini"]))
         .assert_code(0);
 }
+
+/// The account's Unified Billing spending limit (set in the dashboard) is shown beside the
+/// gateway's own limits, read in the same round as the gateway; a token that cannot read it
+/// still gets the gateway's settings, with the limit marked unknown.
+#[test]
+fn gateway_shows_the_accounts_spending_limit_read_together() {
+    let w = set_up_existing();
+    let off = w
+        .run(w.aigate().args(["--json", "gateway"]))
+        .assert_code(0)
+        .json();
+    assert_schema("gateway", &off);
+    assert_eq!(off["account_spending_limit"], json!({"state": "off"}));
+
+    w.emu
+        .set_account_spending_limit(ACCOUNT, Some((25_000, "monthly", "fixed")));
+    w.emu.clear_requests();
+    let on = w
+        .run(w.aigate().args(["--json", "gateway"]))
+        .assert_code(0)
+        .json();
+    assert_schema("gateway", &on);
+    assert_eq!(
+        on["account_spending_limit"],
+        json!({"state": "on", "amount_usd": 250.0, "duration": "monthly", "strategy": "fixed"})
+    );
+    let reads: Vec<String> = w.emu.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(reads.len(), 2, "{reads:?}");
+    assert!(
+        reads.iter().any(|p| p.ends_with("/billing/spending-limit")),
+        "{reads:?}"
+    );
+    let human = w.run(w.aigate().arg("gateway"));
+    human.assert_code(0);
+    assert!(
+        human.stdout.contains(
+            "Account limit        $250 monthly (fixed), Unified Billing across the account"
+        ),
+        "{}",
+        human.stdout
+    );
+
+    w.emu.inject(aigate::emulator::FaultRule {
+        method: Some("GET".into()),
+        path_contains: "/billing/spending-limit".into(),
+        fault: aigate::emulator::Fault::Status {
+            status: 403,
+            retry_after: None,
+        },
+        times: 0,
+    });
+    let unknown = w
+        .run(w.aigate().args(["--json", "gateway"]))
+        .assert_code(0)
+        .json();
+    assert_schema("gateway", &unknown);
+    assert_eq!(unknown["account_spending_limit"]["state"], "unknown");
+    assert_eq!(unknown["gateway"]["gateway_id"], "existing-gw");
+}

@@ -679,6 +679,10 @@ const CALLED: &[(&str, &[&str])] = &[
     ("UPDATE_PROVIDER_CONFIG", &["aig-config-update-providers"]),
     ("DELETE_PROVIDER_CONFIG", &["aig-config-delete-providers"]),
     ("CREDIT_BALANCE", &["aig-billing-get-credit-balance"]),
+    (
+        "ACCOUNT_SPENDING_LIMIT",
+        &["aig-billing-get-spending-limit"],
+    ),
     ("LIST_LOGS", &["aig-config-list-gateway-logs"]),
     ("LIST_MODELS", &[]),
     ("CHAT", &[]),
@@ -923,6 +927,11 @@ async fn the_client_sends_exactly_the_mapped_operations() {
         .await
         .unwrap();
     client.credit_balance(acct).await.unwrap();
+    let limit = client.account_spending_limit(acct).await.unwrap();
+    assert!(
+        limit.enabled && limit.config.amount == Some(10_000.0),
+        "{limit:?}"
+    );
     client.list_logs(acct, "tour-gw", 10).await.unwrap();
     // Control plane (branch `control`): routes, logs in detail, settings, analytics.
     {

@@ -71,6 +71,23 @@ const SETUP_DRY: &[&str] = &[
     "--dry-run",
 ];
 
+/// Setup with the policies step: a spend limit and a fallback route (`policies` in the report).
+const SETUP_POLICIES: &[&str] = &[
+    "setup",
+    "--non-interactive",
+    "--token-stdin",
+    "--account-id",
+    ACCOUNT,
+    "--gateway",
+    "existing-gw",
+    "--billing",
+    "unified",
+    "--spend-limit",
+    "5/1d",
+    "--fallback-model",
+    "anthropic/claude-haiku-4.5",
+];
+
 /// Every command, success and failure. `--json` is added to each.
 #[rustfmt::skip]
 const CASES: &[Case] = &[
@@ -90,11 +107,13 @@ const CASES: &[Case] = &[
     case(Fresh, SETUP, Some(TOKEN_INVALID), 3, "error"),
     case(Fresh, SETUP, Some(""), 2, "error"),
     case(Fresh, SETUP, Some(TOKEN), 0, "setup"),
+    case(Fresh, SETUP_POLICIES, Some(TOKEN), 0, "setup"),
     // Set up: every command succeeds, then the failures a set-up profile can still have.
     case(SetUp, &["status"], None, 0, "status"),
     case(SetUp, &["doctor"], None, 0, "doctor"),
     case(SetUp, &["models"], None, 0, "models"),
     case(SetUp, &["test"], None, 0, "test"),
+    case(SetUp, &["setup", "--non-interactive", "--token-stdin", "--fallback-model", "no/such-model"], Some(TOKEN), 2, "error"),
     case(SetUp, SETUP_DRY, Some(TOKEN), 0, "setup"),
     case(SetUp, &["rotate", "--token-stdin"], Some(TOKEN), 0, "rotate"),
     case(SetUp, &["rotate", "--token-stdin"], Some(TOKEN_INVALID), 3, "error"),

@@ -234,3 +234,68 @@ fn the_env_read_finder_finds_reads_and_skips_the_allowed_ones() {
     let found = env_reads(&shipped_code(code));
     assert_eq!(found.len(), 3, "{found:?}");
 }
+
+// ---------------------------------------------------------------- thin commands
+
+/// The longest a function in `src/commands/` may be: a command parses, calls one operation and
+/// renders its report; anything longer belongs in `src/ops/`.
+const COMMAND_FN_MAX_LINES: usize = 60;
+
+/// `(name, lines)` of every function in `code` (from its `fn` line to the `}` at the same
+/// indentation, as rustfmt lays it out).
+fn function_lengths(code: &str) -> Vec<(String, usize)> {
+    let lines: Vec<&str> = code.lines().collect();
+    let mut out = vec![];
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        let indent = line.len() - line.trim_start().len();
+        let head = line.trim_start();
+        let head = head.strip_prefix("pub ").unwrap_or(head);
+        let head = head.strip_prefix("pub(crate) ").unwrap_or(head);
+        let head = head.strip_prefix("async ").unwrap_or(head);
+        if let Some(rest) = head.strip_prefix("fn ") {
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            let close = format!("{}}}", " ".repeat(indent));
+            let end = (i..lines.len())
+                .find(|&j| lines[j].trim_end() == close)
+                .unwrap_or(lines.len() - 1);
+            out.push((name, end - i + 1));
+            i = end;
+        }
+        i += 1;
+    }
+    out
+}
+
+#[test]
+fn command_functions_stay_short() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/commands");
+    let mut files = vec![];
+    rust_files(&dir, &mut files);
+    let mut long = vec![];
+    for f in &files {
+        for (name, n) in function_lengths(&std::fs::read_to_string(f).unwrap()) {
+            if n > COMMAND_FN_MAX_LINES {
+                long.push(format!("{}: {name} is {n} lines", f.display()));
+            }
+        }
+    }
+    assert!(
+        long.is_empty(),
+        "move the work into src/ops/ (limit {COMMAND_FN_MAX_LINES} lines):\n{}",
+        long.join("\n")
+    );
+}
+
+#[test]
+fn function_lengths_count_from_fn_to_its_closing_brace() {
+    let code = "pub fn a() {\n    x();\n}\n\nimpl T {\n    fn b(&self) {\n        if y {\n        }\n    }\n}\n";
+    assert_eq!(
+        function_lengths(code),
+        [("a".to_string(), 3), ("b".to_string(), 4)]
+    );
+}

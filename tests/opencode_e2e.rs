@@ -4,7 +4,7 @@
 //! Fresh HOME and XDG dirs per test, `OPENCODE_DISABLE_MODELS_FETCH=1`, no internet.
 
 mod common;
-use aigate::emulator::{EmulatorOptions, RecordedRequest, Seed};
+use aigate::emulator::RecordedRequest;
 use common::*;
 use std::path::PathBuf;
 use std::process::Command;
@@ -27,27 +27,17 @@ struct E2e {
 
 impl E2e {
     fn new() -> E2e {
-        let w = World::with_options(EmulatorOptions {
-            tls_proxy: true,
-            seed: Seed::Empty,
-        });
-        let ca = w.root.path().join("emulator-ca.pem");
-        std::fs::write(&ca, w.emu.ca_cert_pem().expect("the proxy mode has a CA")).unwrap();
+        let (w, ca) = World::with_tls_proxy();
         E2e { w, ca }
     }
 
     /// The environment OpenCode runs with: this world's HOME/XDG dirs, the emulator as the
     /// HTTPS proxy, and its CA trusted through NODE_EXTRA_CA_CERTS.
     fn opencode_env(&self, cmd: &mut Command) {
-        cmd.env_clear()
-            .current_dir(self.w.workdir())
-            .envs(self.w.env())
-            .env("HTTPS_PROXY", self.w.emu.proxy_url())
-            .env("HTTP_PROXY", self.w.emu.proxy_url())
-            // OpenCode installs `ai-gateway-provider` from npm at run time for REST-route models;
-            // the registry is the one host reached directly, everything else goes to the emulator.
-            .env("NO_PROXY", "registry.npmjs.org")
-            .env("NODE_EXTRA_CA_CERTS", &self.ca)
+        self.w.proxied(cmd, &self.ca);
+        // OpenCode installs `ai-gateway-provider` from npm at run time for REST-route models;
+        // the registry is the one host reached directly, everything else goes to the emulator.
+        cmd.env("NO_PROXY", "registry.npmjs.org")
             .env("OPENCODE_DISABLE_MODELS_FETCH", "1")
             .env("OPENCODE_DISABLE_AUTOUPDATE", "1");
     }

@@ -1,9 +1,9 @@
 //! The fault matrix: each Cloudflare route a command calls × each way Cloudflare fails
-//! (5xx, 429 with Retry-After, connection reset, an HTML error page from the edge), injected
-//! by the emulator on every attempt. Every case must end with exit 4 ("Cloudflare
-//! unreachable") and leave the disk and the keychain exactly as they were.
-//!
-//! Not covered: a timeout (the client waits 30 s per request; a case would take minutes).
+//! (5xx, 429 with Retry-After, connection reset, an HTML error page from the edge, an answer
+//! that never comes in time), injected by the emulator on every attempt. Every case must end
+//! with exit 4 ("Cloudflare unreachable") and leave the disk and the keychain exactly as they
+//! were. The timeout column runs with `AIGATE_HTTP_TIMEOUT=1` (the default is 30 s per
+//! request, so a case would take minutes) against answers held back 5 s.
 
 mod common;
 use aigate::emulator::{Fault, FaultRule};
@@ -91,6 +91,7 @@ fn faults() -> Vec<(&'static str, Fault)> {
         ),
         ("reset", Fault::Reset),
         ("html-502", Fault::Html { status: 502 }),
+        ("timeout", Fault::Latency(Duration::from_secs(5))),
     ]
 }
 
@@ -123,7 +124,9 @@ fn case(command: &str, args: &[&str], route: &Route, fault: Fault) -> Result<(),
         times: 0,
     });
     let mut cmd = w.aigate();
-    cmd.args(args).write_stdin(TOKEN2);
+    cmd.env("AIGATE_HTTP_TIMEOUT", "1")
+        .args(args)
+        .write_stdin(TOKEN2);
     let out = w.run(&mut cmd);
     let mut problems = vec![];
     if out.code != 4 {

@@ -4,8 +4,6 @@
 mod common;
 use aigate::emulator::{Fault, FaultRule, Permissions, TokenOwner, TokenSpec, TokenStatus};
 use common::*;
-use std::io::Write;
-use std::process::Stdio;
 use std::time::Duration;
 
 const READ_ONLY: &str = "cfut_TestTokenReadOnlyNoRunNoWrite0000000000gg";
@@ -125,17 +123,8 @@ fn a_lost_create_race_uses_the_gateway_the_other_run_created() {
         "--model",
         "openai/gpt-5-mini",
         "--skip-test",
-    ])
-    .stdin(Stdio::piped())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(TOKEN.as_bytes())
-        .unwrap();
+    ]);
+    let child = spawn_with_stdin(&mut cmd, TOKEN);
     // Requests are recorded once answered: after the wizard's look-up, before its create.
     w.wait_for_request("the gateway look-up", |r| {
         r.method == "GET" && r.path.contains("/ai-gateway/gateways")
@@ -181,17 +170,8 @@ fn ctrl_c_during_the_test_prompt_says_what_was_saved() {
     });
     let mut cmd = w.aigate_std();
     cmd.args(["setup", "--non-interactive", "--token-stdin"])
-        .args(EXISTING)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(TOKEN.as_bytes())
-        .unwrap();
+        .args(EXISTING);
+    let child = spawn_with_stdin(&mut cmd, TOKEN);
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     while !w.state_file().exists() {
         assert!(std::time::Instant::now() < deadline, "setup never saved");

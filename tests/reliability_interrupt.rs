@@ -5,8 +5,7 @@
 mod common;
 use aigate::emulator::{Fault, FaultRule};
 use common::*;
-use std::io::Write;
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 const ARGS: &[&str] = &[
@@ -24,19 +23,7 @@ const ARGS: &[&str] = &[
 ];
 
 fn start(w: &World) -> Child {
-    let mut cmd = w.aigate_std();
-    cmd.args(ARGS)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(TOKEN.as_bytes())
-        .unwrap();
-    child
+    spawn_with_stdin(w.aigate_std().args(ARGS), TOKEN)
 }
 
 fn interrupt(child: Child) -> (i32, String) {

@@ -386,3 +386,109 @@ fn dry_run_shows_the_policies_and_who_calls_the_route() {
     assert_eq!(gateway_writes(&w), Vec::<String>::new());
     assert!(w.emu.route_names(ACCOUNT, GW).is_empty());
 }
+
+#[test]
+fn a_failure_part_way_says_what_was_done_and_a_re_run_finishes() {
+    use aigate::emulator::{Fault, FaultRule};
+    let w = World::new();
+    // Cloudflare refuses the route (a certain failure: nothing made), after the spend limit
+    // went through: the error says both, and nothing is written on this machine.
+    w.emu.inject(FaultRule {
+        method: Some("POST".into()),
+        ..FaultRule::new(
+            "/routes",
+            Fault::Status {
+                status: 400,
+                retry_after: None,
+            },
+        )
+    });
+    let out = w.setup(TOKEN, &args(POLICIES));
+    out.assert_code(1);
+    let msg = out.json()["error"]["message"].as_str().unwrap().to_string();
+    assert!(
+        msg.starts_with(
+            "could not make route aigate-default; the spend limit $5 per 1d was set; \
+             nothing was stored or written on this machine"
+        ),
+        "{msg}"
+    );
+    assert_eq!(
+        w.emu.gateway(ACCOUNT, GW).unwrap()["spend_limits"]["rules"][0]["id"],
+        "aigate"
+    );
+    assert!(w.emu.route_names(ACCOUNT, GW).is_empty());
+    assert!(!w.state_file().exists());
+    assert!(!w.opencode_config().exists());
+    assert_eq!(w.keychain_lookup("default"), None);
+
+    // The same setup again: the limit is already there, the route is made.
+    w.emu.clear_faults();
+    w.emu.clear_requests();
+    let out = w.setup(TOKEN, &args(POLICIES));
+    out.assert_code(0);
+    let doc = out.json();
+    assert_eq!(doc["policies"]["spend_limit"]["unchanged"], true);
+    assert_eq!(doc["policies"]["route"]["action"], "create");
+    assert!(
+        !gateway_writes(&w).iter().any(|r| r.starts_with("PUT ")),
+        "the spend limit was sent again"
+    );
+    assert_eq!(w.emu.route_names(ACCOUNT, GW), ["aigate-default"]);
+}
+
+#[test]
+fn opencode_2_calls_the_route_through_its_compat_step() {
+    let w = World::new();
+    let mut cmd = w.aigate();
+    cmd.env("AIGATE_OPENCODE_VERSION", "2")
+        .arg("setup")
+        .args(["--non-interactive", "--token-stdin"])
+        .args(args(&["--fallback-model", "anthropic/claude-haiku-4.5"]))
+        .write_stdin(TOKEN);
+    let out = w.run(&mut cmd);
+    out.assert_code(0);
+    let doc = out.json();
+    assert_eq!(doc["test"]["ok"], true, "{doc:#}");
+    assert_eq!(doc["test"]["model"], "dynamic/aigate-default");
+    // OpenCode 2's request shape: the Universal endpoint, one compat chat/completions step.
+    let prompt = w
+        .emu
+        .requests()
+        .into_iter()
+        .rfind(|r| r.method == "POST" && r.path.ends_with(&format!("/{ACCOUNT}/{GW}")))
+        .expect("the test prompt took the Universal endpoint");
+    let steps: Value = serde_json::from_str(&prompt.body).unwrap();
+    let step = if steps.is_array() { &steps[0] } else { &steps };
+    assert_eq!(
+        (step["provider"].as_str(), step["endpoint"].as_str()),
+        (Some("compat"), Some("chat/completions"))
+    );
+    assert_eq!(step["query"]["model"], "dynamic/aigate-default");
+    assert_eq!(w.emu.logs(ACCOUNT, GW)[0]["route"], "aigate-default");
+    assert_eq!(
+        opencode_config(&w)["model"],
+        "cloudflare-ai-gateway/dynamic/aigate-default"
+    );
+}
+
+#[test]
+fn a_gateway_with_null_fields_keeps_them_when_the_spend_limit_is_set() {
+    let w = World::new();
+    // `null`s the typed gateway would drop: setup reads the raw object before its PUT.
+    w.emu
+        .set_gateway_field(ACCOUNT, GW, "rate_limiting_technique", Value::Null);
+    w.emu
+        .set_gateway_field(ACCOUNT, GW, "retry_backoff", json!("linear"));
+    let before = w.emu.gateway(ACCOUNT, GW).unwrap();
+    w.setup(TOKEN, &args(&["--spend-limit", "12.5/7d", "--skip-test"]))
+        .assert_code(0);
+    let after = w.emu.gateway(ACCOUNT, GW).unwrap();
+    assert_eq!(
+        without(&after, &["spend_limits", "modified_at"]),
+        without(&before, &["spend_limits", "modified_at"])
+    );
+    assert_eq!(after["rate_limiting_technique"], Value::Null);
+    assert_eq!(after["spend_limits"]["rules"][0]["limit"], 12.5);
+    assert_eq!(after["spend_limits"]["rules"][0]["window"], 604_800);
+}

@@ -4,7 +4,7 @@
 //! HTTPS proxy mode stands in for Cloudflare's hosts (as in `tests/opencode_e2e.rs`).
 
 mod common;
-use aigate::emulator::{EmulatorOptions, Permissions, Seed, TokenSpec};
+use aigate::emulator::{Permissions, TokenSpec};
 use common::*;
 use std::process::Command;
 
@@ -16,16 +16,11 @@ fn opencode_works_through_aigate_run_with_the_minted_token() {
     let opencode = std::env::var_os("AIGATE_TEST_OPENCODE").expect(
         "AIGATE_TEST_OPENCODE is not set: run the suite with `bash .ci/test`, which installs OpenCode",
     );
-    let w = World::with_options(EmulatorOptions {
-        tls_proxy: true,
-        seed: Seed::Empty,
-    });
+    let (w, ca) = World::with_tls_proxy();
     w.emu.add_token(TokenSpec {
         permissions: Permissions::admin(),
         ..TokenSpec::user(ADMIN, &[ACCOUNT])
     });
-    let ca = w.root.path().join("emulator-ca.pem");
-    std::fs::write(&ca, w.emu.ca_cert_pem().unwrap()).unwrap();
     w.setup(
         ADMIN,
         &[
@@ -49,13 +44,8 @@ fn opencode_works_through_aigate_run_with_the_minted_token() {
     );
 
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("aigate"));
-    cmd.env_clear()
-        .current_dir(w.workdir())
-        .envs(w.env())
-        .env("HTTPS_PROXY", w.emu.proxy_url())
-        .env("HTTP_PROXY", w.emu.proxy_url())
-        .env("NO_PROXY", "registry.npmjs.org")
-        .env("NODE_EXTRA_CA_CERTS", &ca)
+    w.proxied(&mut cmd, &ca);
+    cmd.env("NO_PROXY", "registry.npmjs.org")
         .env("OPENCODE_DISABLE_MODELS_FETCH", "1")
         .env("OPENCODE_DISABLE_AUTOUPDATE", "1")
         .args(["run", "--"])

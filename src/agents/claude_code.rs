@@ -166,23 +166,14 @@ pub fn plan_settings_remove(path: &Path) -> anyhow::Result<Option<FileChange>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{StoreKind, TokenDelivery};
 
     fn profile(billing: Billing, byok: &[&str]) -> Profile {
         Profile {
-            account_id: "acct".into(),
-            account_name: None,
-            gateway_id: "gw".into(),
             billing,
             byok_providers: byok.iter().map(|s| s.to_string()).collect(),
             model: "anthropic/claude-sonnet-4.5".into(),
             small_model: "anthropic/claude-haiku-4.5".into(),
-            token_store: StoreKind::Keychain,
-            token_delivery: TokenDelivery::Env,
-            opencode_config: PathBuf::from("/x/opencode.json"),
-            auth_json: None,
-            stored_token: None,
-            route: None,
+            ..Profile::example()
         }
     }
 

@@ -154,24 +154,9 @@ pub fn site(profile: &Profile, at: &Where) -> CodexSite {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Billing, StoreKind, TokenDelivery};
 
     fn profile() -> Profile {
-        Profile {
-            account_id: "acct".into(),
-            account_name: None,
-            gateway_id: "gw".into(),
-            billing: Billing::Unified,
-            byok_providers: vec![],
-            model: "openai/gpt-5-mini".into(),
-            small_model: "openai/gpt-5-nano".into(),
-            token_store: StoreKind::Keychain,
-            token_delivery: TokenDelivery::Env,
-            opencode_config: PathBuf::from("/x/opencode.json"),
-            auth_json: None,
-            stored_token: None,
-            route: None,
-        }
+        Profile::example()
     }
 
     fn names(l: &Launch) -> Vec<&str> {

@@ -14,8 +14,8 @@ use std::future::Future;
 use super::error::{ApiError, ErrorKind, Operation, Transport, ops};
 use super::http::{Client, Reply};
 use super::types::{
-    Account, CreditBalance, Gateway, LogEntry, NewGateway, ProviderConfig, TokenInfo, TokenOwner,
-    TokenStatus, VerifyResult,
+    Account, AccountSpendingLimit, CreditBalance, Gateway, LogEntry, NewGateway, ProviderConfig,
+    TokenInfo, TokenOwner, TokenStatus, VerifyResult,
 };
 use crate::Secret;
 
@@ -302,6 +302,21 @@ impl Client {
         );
         let r = self
             .api::<CreditBalance>(Method::GET, &path, &[], None, ops::CREDIT_BALANCE)
+            .await?;
+        Ok(r.result)
+    }
+
+    /// The account's Unified Billing spending limit (account-wide; see [`AccountSpendingLimit`]).
+    pub async fn account_spending_limit(
+        &self,
+        account_id: &str,
+    ) -> Result<AccountSpendingLimit, ApiError> {
+        let path = format!(
+            "/accounts/{}/ai-gateway/billing/spending-limit",
+            seg(account_id)
+        );
+        let r = self
+            .api::<AccountSpendingLimit>(Method::GET, &path, &[], None, ops::ACCOUNT_SPENDING_LIMIT)
             .await?;
         Ok(r.result)
     }

@@ -62,6 +62,11 @@ pub mod ops {
     );
     pub const CREDIT_BALANCE: Operation =
         op("read the credit balance", Some("AI Gateway Read"), false);
+    pub const ACCOUNT_SPENDING_LIMIT: Operation = op(
+        "read the account's spending limit",
+        Some("AI Gateway Read"),
+        false,
+    );
     pub const LIST_LOGS: Operation = op("read the gateway logs", Some("AI Gateway Read"), true);
     pub const LIST_MODELS: Operation =
         op("list the gateway's models", Some("AI Gateway Run"), true);

@@ -40,7 +40,7 @@ pub use tokens::{
     TokenScope,
 };
 pub use types::{
-    Account, ChatOutcome, ChatRequest, CreditBalance, Gateway, LogEntry, Model, ModelList,
-    ModelSource, NewGateway, PaymentMethod, ProviderConfig, TokenInfo, TokenOwner, TokenStatus,
-    is_valid_gateway_id,
+    Account, AccountSpendingConfig, AccountSpendingLimit, ChatOutcome, ChatRequest, CreditBalance,
+    Gateway, LogEntry, Model, ModelList, ModelSource, NewGateway, PaymentMethod, ProviderConfig,
+    TokenInfo, TokenOwner, TokenStatus, is_valid_gateway_id,
 };

@@ -377,8 +377,9 @@ pub enum Publish {
 
 impl Client {
     /// Make route `name` send to `models[0]`, falling back in order (see [`fallback_graph`]):
-    /// `route create` and setup's `--fallback-model` both come here. Returns the route as
-    /// listed afterwards (its deployed version and deployment).
+    /// `route create` and setup's `--fallback-model` both come here. Returns the route with
+    /// the graph just deployed, its version and its deployment (each found by listing, as the
+    /// API returns no id: no further read of the route is needed).
     pub async fn publish_route(
         &self,
         a: &str,
@@ -388,19 +389,30 @@ impl Client {
         models: &[String],
     ) -> Result<DynamicRoute, ApiError> {
         let graph = fallback_graph(models);
-        let route_id = match how {
-            Publish::Create => self.create_route(a, g, name, &graph).await?.id,
-            Publish::NewVersion { route_id } => route_id.clone(),
+        let mut route = match how {
+            Publish::Create => self.create_route(a, g, name, &graph).await?,
+            Publish::NewVersion { route_id } => DynamicRoute {
+                id: route_id.clone(),
+                name: name.to_string(),
+                elements: vec![],
+                created_at: None,
+                version: None,
+                deployment: None,
+            },
         };
-        let version = self.create_route_version(a, g, &route_id, &graph).await?;
-        self.deploy_route_version(a, g, &route_id, &version).await?;
-        self.find_route(a, g, name).await?.ok_or_else(|| {
-            ApiError::unexpected(
-                ops::LIST_ROUTES,
-                200,
-                &format!("route {name} was made but is not listed"),
-            )
-        })
+        let version = self.create_route_version(a, g, &route.id, &graph).await?;
+        let deployment = self.deploy_route_version(a, g, &route.id, &version).await?;
+        route.elements = match serde_json::to_value(&graph) {
+            Ok(Value::Array(els)) => els,
+            _ => vec![],
+        };
+        route.version = Some(RouteVersion {
+            version_id: version,
+            active: Some("true".to_string()),
+            created_at: None,
+        });
+        route.deployment = Some(deployment);
+        Ok(route)
     }
 }
 

@@ -219,6 +219,26 @@ pub struct CreditBalance {
     pub payment_method: Option<PaymentMethod>,
 }
 
+/// The account's Unified Billing spending limit (`/ai-gateway/billing/spending-limit`): the
+/// older, account-wide limit beside each gateway's `spend_limits`. Set in the dashboard (the
+/// API's `POST` is deprecated); `amount` is in US cents, as the `POST` body documents.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct AccountSpendingLimit {
+    #[serde(default)]
+    pub enabled: bool,
+    #[serde(default)]
+    pub config: AccountSpendingConfig,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+pub struct AccountSpendingConfig {
+    pub amount: Option<f64>,
+    /// `daily`, `weekly` or `monthly`.
+    pub duration: Option<String>,
+    /// `fixed` or `sliding`.
+    pub strategy: Option<String>,
+}
+
 /// One gateway log line (summary fields only).
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct LogEntry {

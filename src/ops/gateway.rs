@@ -5,6 +5,7 @@
 use super::{Target, confirm, require_yes_or_terminal, target};
 use crate::cli::GatewaySetArgs;
 use crate::cloudflare::gateway_settings::{Change, GatewaySettings, SpendRule};
+use crate::cloudflare::{AccountSpendingLimit, ApiError};
 use crate::context::Context;
 use crate::domain::limits::{Span, trim_amount};
 use crate::exit::Failure;
@@ -122,9 +123,61 @@ impl GatewayView {
     }
 }
 
+/// The account's Unified Billing spending limit: account-wide, set in the dashboard, beside
+/// the gateway's own spend limits.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "state", rename_all = "lowercase")]
+pub enum AccountLimitView {
+    Off,
+    On {
+        amount_usd: f64,
+        /// `daily`, `weekly` or `monthly`.
+        duration: String,
+        /// `fixed` or `sliding`.
+        strategy: String,
+    },
+    /// It could not be read (shown, never a reason for `aigate gateway` to fail).
+    Unknown {
+        reason: String,
+    },
+}
+
+impl AccountLimitView {
+    fn of(read: Result<AccountSpendingLimit, ApiError>) -> AccountLimitView {
+        match read {
+            Ok(l) if l.enabled => AccountLimitView::On {
+                // The API counts cents.
+                amount_usd: l.config.amount.unwrap_or_default() / 100.0,
+                duration: l.config.duration.unwrap_or_else(|| "?".into()),
+                strategy: l.config.strategy.unwrap_or_else(|| "?".into()),
+            },
+            Ok(_) => AccountLimitView::Off,
+            Err(e) => AccountLimitView::Unknown {
+                reason: e.to_string(),
+            },
+        }
+    }
+
+    fn line(&self) -> String {
+        match self {
+            AccountLimitView::Off => "none".into(),
+            AccountLimitView::On {
+                amount_usd,
+                duration,
+                strategy,
+            } => format!(
+                "${} {duration} ({strategy}), Unified Billing across the account",
+                trim_amount(*amount_usd)
+            ),
+            AccountLimitView::Unknown { reason } => format!("unknown ({reason})"),
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct GatewayReport {
     pub gateway: GatewayView,
+    pub account_spending_limit: AccountLimitView,
 }
 
 impl Report for GatewayReport {
@@ -136,16 +189,26 @@ impl Report for GatewayReport {
         for (k, v) in self.gateway.lines() {
             ui.out(&format!("  {k:<20} {v}"));
         }
+        ui.out(&format!(
+            "  {:<20} {}",
+            "Account limit",
+            self.account_spending_limit.line()
+        ));
     }
 }
 
+/// The gateway object and the account's spending limit, read together (one round).
 pub fn show(ctx: &Context) -> anyhow::Result<GatewayReport> {
     let t = target(ctx)?;
-    let s = ctx
-        .rt
-        .block_on(t.client.gateway_settings(&t.account_id, &t.gateway_id))?;
+    let (settings, limit) = ctx.rt.block_on(async {
+        tokio::join!(
+            t.client.gateway_settings(&t.account_id, &t.gateway_id),
+            t.client.account_spending_limit(&t.account_id)
+        )
+    });
     Ok(GatewayReport {
-        gateway: GatewayView::of(&t, &s),
+        gateway: GatewayView::of(&t, &settings?),
+        account_spending_limit: AccountLimitView::of(limit),
     })
 }
 

@@ -4,12 +4,14 @@
 //! and notes go through `ctx.ui`.
 
 pub mod doctor;
+pub mod emulator;
 pub mod gateway;
 pub mod logout;
 pub mod models;
 pub mod policy;
 pub mod rotate;
 pub mod route;
+pub mod run;
 pub mod setup;
 pub mod shell_init;
 pub mod snippet;

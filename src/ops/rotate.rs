@@ -11,6 +11,7 @@ use crate::interrupt::{self, Critical};
 use crate::report::Report;
 use crate::state::Profile;
 use crate::token_source::{Ask, Wants};
+use crate::tokens::rotate::RotateMintedReport;
 use crate::ui::Ui;
 use crate::{Secret, opencode, prompt};
 use anyhow::Context as _;
@@ -34,11 +35,47 @@ pub struct RotateReport {
     pub opencode_credential: bool,
 }
 
-pub fn rotate(ctx: &Context, args: &RotateArgs) -> anyhow::Result<RotateReport> {
+/// What `rotate` did: the given token replaced the stored one, or the token aigate minted was
+/// rolled (or replaced) with an admin token used once ([`crate::tokens::rotate`]).
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Rotated {
+    Given(RotateReport),
+    Minted(RotateMintedReport),
+}
+
+/// `aigate rotate`: a token aigate minted is rolled; any other is replaced by the new one.
+pub fn run(ctx: &Context, args: &RotateArgs) -> anyhow::Result<Rotated> {
     let profile = ctx.require_profile()?;
+    if let Some(record) = crate::tokens::rotate::minted(&profile) {
+        let why = "Rotating the token aigate minted";
+        let admin = crate::tokens::admin::read(ctx, args.token_stdin, args.non_interactive, why)?;
+        let report = crate::tokens::rotate::rotate_minted(ctx, &profile, record, admin)?;
+        return Ok(Rotated::Minted(report));
+    }
+    Ok(Rotated::Given(rotate(ctx, &profile, args)?))
+}
+
+impl Report for Rotated {
+    fn render(&self, ui: &Ui) {
+        match self {
+            Rotated::Given(r) => r.render(ui),
+            Rotated::Minted(r) => r.render(ui),
+        }
+    }
+    fn exit_code(&self) -> i32 {
+        match self {
+            Rotated::Given(r) => r.exit_code(),
+            Rotated::Minted(r) => r.exit_code(),
+        }
+    }
+}
+
+/// Replace the stored token with the one given (stdin, env or a prompt).
+fn rotate(ctx: &Context, profile: &Profile, args: &RotateArgs) -> anyhow::Result<RotateReport> {
     let new = new_token(ctx, args)?;
     let detector = crate::clients::start_detection(ctx);
-    let info = verify(ctx, &profile, &new)?;
+    let info = verify(ctx, profile, &new)?;
     let mut report = RotateReport {
         profile: ctx.profile_name().to_string(),
         rotated: false,
@@ -49,7 +86,7 @@ pub fn rotate(ctx: &Context, args: &RotateArgs) -> anyhow::Result<RotateReport> 
         auth_json: None,
         opencode_credential: false,
     };
-    replace(ctx, &profile, &new, detector, &mut report)?;
+    replace(ctx, profile, &new, detector, &mut report)?;
     Ok(report)
 }
 

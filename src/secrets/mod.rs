@@ -17,6 +17,7 @@ mod bounded;
 mod errors;
 mod file;
 mod keychain;
+mod lazy;
 mod memory;
 
 use std::io::Write;
@@ -26,6 +27,7 @@ pub use crate::domain::StoreKind;
 pub use errors::StoreUnavailable;
 pub use file::FileStore;
 pub use keychain::{DEFAULT_TIMEOUT, KeychainStore};
+pub use lazy::Lazy;
 pub use memory::MemoryStore;
 
 use crate::Secret;

@@ -211,6 +211,13 @@ impl TeamFile {
             "is from a provider not in allowed_providers",
         )?;
         let spend_limit = string("spend_limit")?;
+        check(
+            "spend_limit",
+            spend_limit
+                .as_deref()
+                .is_none_or(|s| crate::domain::limits::parse_spend_limit(s).is_ok()),
+            "must be AMOUNT/WINDOW in US dollars, e.g. \"50/30d\"",
+        )?;
         let clients = strings("clients")?;
         check(
             "clients",
@@ -323,6 +330,15 @@ mod tests {
         let e = TeamFile::parse(&text, p).unwrap_err();
         assert!(
             format!("{e:#}").contains(&format!("aigate.toml:{line}:11: `billing`")),
+            "{e:#}"
+        );
+        let e = TeamFile::parse(
+            &format!("{}\nspend_limit = \"5/1y\"\n", sample().to_toml()),
+            p,
+        )
+        .unwrap_err();
+        assert!(
+            format!("{e:#}").contains("`spend_limit` must be AMOUNT/WINDOW"),
             "{e:#}"
         );
         let e =

@@ -200,9 +200,12 @@ impl PoliciesPlan {
     }
 }
 
-/// Carry out the policies after the gateway exists. `base` is the gateway object this run
-/// read or wrote (`None`: read it now). The spend limit and the route are independent and
-/// are sent together; a failure says what was done before it.
+/// Carry out the policies after the gateway exists. The spend limit is `gateway set`'s
+/// read-modify-write (aigate's rule set in the gateway object, one `PUT` of every other field
+/// as it was), starting from `base`, the object this run read or wrote, when its typed form
+/// carries every writable field exactly ([`exact`]); otherwise the raw object is read now.
+/// The route goes out at the same time (the two are independent); a failure says what was
+/// done before it.
 pub fn apply(
     ctx: &Context,
     client: &Client,
@@ -223,7 +226,7 @@ pub fn apply(
     let (spent, routed) = ctx.rt.block_on(async {
         let spend_fut = async {
             let Some(s) = spend else { return Ok(false) };
-            let current = match base {
+            let current = match base.filter(|g| exact(g)) {
                 Some(g) => GatewaySettings::of_gateway(g),
                 None => client.gateway_settings(account, gateway).await?,
             };
@@ -296,6 +299,14 @@ pub fn apply(
             "could not set the spend limit nor make the route; {nothing_local}"
         ))),
     }
+}
+
+/// Whether the typed gateway gives back every writable field as Cloudflare sent it: its
+/// optional fields that are left out when unset (`authentication`,
+/// `rate_limiting_technique`) are set, so nothing Cloudflare sent as `null` would be dropped
+/// from the `PUT` (unknown fields are kept in `extra`; the rest are read-only).
+fn exact(g: &Gateway) -> bool {
+    g.authentication.is_some() && g.rate_limiting_technique.is_some()
 }
 
 #[cfg(test)]

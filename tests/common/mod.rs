@@ -46,6 +46,29 @@ impl World {
         })
     }
 
+    /// A world whose emulator also answers for Cloudflare's real hosts through an HTTPS proxy
+    /// (for the real clients), and the path of the proxy's CA certificate.
+    pub fn with_tls_proxy() -> (World, PathBuf) {
+        let w = Self::with_options(EmulatorOptions {
+            tls_proxy: true,
+            seed: Seed::Empty,
+        });
+        let ca = w.root.path().join("emulator-ca.pem");
+        std::fs::write(&ca, w.emu.ca_cert_pem().expect("the proxy mode has a CA")).unwrap();
+        (w, ca)
+    }
+
+    /// `cmd` in this world's environment only, behind the emulator's HTTPS proxy, trusting its
+    /// CA (`ca`, from [`World::with_tls_proxy`]) as a Node client does.
+    pub fn proxied(&self, cmd: &mut std::process::Command, ca: &Path) {
+        cmd.env_clear()
+            .current_dir(self.workdir())
+            .envs(self.env())
+            .env("HTTPS_PROXY", self.emu.proxy_url())
+            .env("HTTP_PROXY", self.emu.proxy_url())
+            .env("NODE_EXTRA_CA_CERTS", ca);
+    }
+
     pub fn with_options(opts: EmulatorOptions) -> World {
         require_keyring();
         let rt = tokio::runtime::Builder::new_multi_thread()
@@ -244,6 +267,26 @@ impl World {
             }
         }
     }
+}
+
+/// Starts `cmd` with stdin, stdout and stderr piped, writes `input` to its stdin and closes
+/// it (so the child reads to EOF), and returns the running child.
+pub fn spawn_with_stdin(cmd: &mut std::process::Command, input: &str) -> std::process::Child {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child
 }
 
 pub fn secret_tool_lookup(service: &str, profile: &str) -> Option<String> {

@@ -39,6 +39,12 @@ pub fn step(
         spend_limit: spend,
         route,
     };
+    if let (None, Some(old)) = (&plan.route, q.previous.and_then(|p| p.route.as_ref())) {
+        ctx.ui.note(&format!(
+            "OpenCode goes back to {}; route {} stays on the gateway              (`aigate route delete {} --yes` removes it)",
+            models.model, old.name, old.name
+        ));
+    }
     if plan.is_empty() {
         ctx.ui
             .info("No spend limit and no fallback route (--spend-limit, --fallback-model).");

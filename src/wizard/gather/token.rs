@@ -6,6 +6,7 @@ use super::fetch::Reads;
 use super::storage::Store;
 use crate::Secret;
 use crate::cloudflare::{ApiError, ErrorKind, TokenInfo};
+use crate::secrets::{Lazy, SecretStore};
 use crate::token_source::{self as source, Stored, TokenSource, Wants};
 
 pub const CREATE_TOKEN_URL: &str = "https://dash.cloudflare.com/profile/api-tokens";
@@ -149,20 +150,15 @@ fn obtain(
     asked_again: bool,
 ) -> anyhow::Result<(Secret, TokenSource)> {
     let (ctx, args, previous) = (q.ctx, q.args, q.previous);
-    // The profile's token may live in another store than this run's: read it there.
-    let recorded;
-    let stored = match previous {
-        Some(p) if !asked_again && store.kind() == p.token_store => Some(store.as_ref()),
-        Some(p) if !asked_again => match ctx.store_of(p.token_store) {
-            Ok(other) => {
-                recorded = other;
-                Some(recorded.as_ref())
-            }
-            Err(e) => {
-                ctx.ui.warn(&format!("{e:#}; asking for a token instead"));
-                None
-            }
-        },
+    // The profile's token may live in another store than this run's: read there, opened only
+    // if the precedence comes to the stored token.
+    let recorded = previous.map(|p| {
+        let kind = p.token_store;
+        Lazy::new(kind, move || ctx.store_of(kind))
+    });
+    let stored: Option<&dyn SecretStore> = match (previous, &recorded) {
+        (Some(p), _) if store.kind() == p.token_store => Some(store.as_ref()),
+        (_, Some(r)) => Some(r),
         _ => None,
     };
     let intro = [
@@ -173,7 +169,7 @@ fn obtain(
     let wants = Wants {
         token_stdin: args.token_stdin && !asked_again,
         env: !asked_again,
-        stored: stored.map(|store| Stored {
+        stored: stored.filter(|_| !asked_again).map(|store| Stored {
             store,
             profile: ctx.profile_name(),
             offer: true,
