@@ -45,20 +45,7 @@ pub fn step(
         )),
     }
     let providers = billing.providers();
-    let candidates: Vec<String> = list
-        .models
-        .iter()
-        .map(|m| m.id.clone())
-        .filter(|id| {
-            providers.is_empty()
-                || providers.iter().any(|p| {
-                    id.starts_with(&format!(
-                        "{}/",
-                        crate::opencode::fragment::catalog_prefix(p)
-                    ))
-                })
-        })
-        .collect();
+    let candidates = reachable(&list, billing);
     if candidates.is_empty() {
         return Err(Failure::new(
             crate::exit::Kind::Other,
@@ -155,6 +142,26 @@ pub fn small_for(model: &str, candidates: &[String]) -> String {
         }
     }
     model.to_string()
+}
+
+/// The catalog's models this billing can reach: all of them with Unified Billing, the
+/// providers with a stored key with BYOK. The default model and the fallbacks are picked from
+/// these.
+pub(super) fn reachable(list: &ModelList, billing: &BillingPlan) -> Vec<String> {
+    let providers = billing.providers();
+    list.models
+        .iter()
+        .map(|m| m.id.clone())
+        .filter(|id| {
+            providers.is_empty()
+                || providers.iter().any(|p| {
+                    id.starts_with(&format!(
+                        "{}/",
+                        crate::opencode::fragment::catalog_prefix(p)
+                    ))
+                })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -180,22 +180,7 @@ fn fallbacks(
 
 /// The catalog models this billing can reach (BYOK: the providers with a stored key).
 fn candidates(models: &ModelChoice, billing: &BillingPlan) -> Vec<String> {
-    let providers = billing.providers();
-    models
-        .list
-        .models
-        .iter()
-        .map(|m| m.id.clone())
-        .filter(|id| {
-            providers.is_empty()
-                || providers.iter().any(|p| {
-                    id.starts_with(&format!(
-                        "{}/",
-                        crate::opencode::fragment::catalog_prefix(p)
-                    ))
-                })
-        })
-        .collect()
+    super::model::reachable(&models.list, billing)
 }
 
 /// Every fallback must be a catalog model (when the gateway lists one) the billing can
