@@ -526,4 +526,69 @@ fn turning_authentication_on_keeps_a_null_field_null() {
         without(&before, &["authentication", "spend_limits", "modified_at"])
     );
     assert_eq!(after["spend_limits"]["rules"][0]["limit"], 3.0);
+    // The raw object read once, then one PUT with both changes.
+    let puts: Vec<String> = gateway_writes(&w)
+        .into_iter()
+        .filter(|r| r.starts_with("PUT "))
+        .collect();
+    assert_eq!(puts.len(), 1, "{puts:#?}");
+}
+
+#[test]
+fn authentication_and_a_spend_limit_go_out_in_one_put() {
+    // Setup turned authentication on with one PUT and set the spend limit with a second,
+    // built from the first one's reply: an extra round, and a window for stale fields.
+    let w = World::new();
+    w.emu.add_gateway(ACCOUNT, "open-gw", false);
+    // Fields a user set in the dashboard that aigate must carry unchanged.
+    w.emu
+        .set_gateway_field(ACCOUNT, "open-gw", "cache_ttl", json!(300));
+    w.emu
+        .set_gateway_field(ACCOUNT, "open-gw", "retry_max_attempts", json!(4));
+    w.emu
+        .set_gateway_field(ACCOUNT, "open-gw", "collect_logs", json!(false));
+    let before = w.emu.gateway(ACCOUNT, "open-gw").unwrap();
+    assert_eq!(before["authentication"], false);
+    w.emu.clear_requests();
+    let out = w.setup(
+        TOKEN,
+        &[
+            "--account-id",
+            ACCOUNT,
+            "--gateway",
+            "open-gw",
+            "--enable-authentication",
+            "--billing",
+            "unified",
+            "--skip-test",
+            "--spend-limit",
+            "4/1d",
+        ],
+    );
+    out.assert_code(0)
+        .assert_stderr_contains("Turned authentication on for 'open-gw'")
+        .assert_stderr_contains("Spend limit $4 per 1d set on 'open-gw'");
+    let puts: Vec<String> = gateway_writes(&w)
+        .into_iter()
+        .filter(|r| r.starts_with("PUT "))
+        .collect();
+    assert_eq!(
+        puts,
+        [format!(
+            "PUT /client/v4/accounts/{ACCOUNT}/ai-gateway/gateways/open-gw"
+        )],
+        "{:#?}",
+        gateway_writes(&w)
+    );
+    let after = w.emu.gateway(ACCOUNT, "open-gw").unwrap();
+    assert_eq!(after["authentication"], true);
+    assert_eq!(
+        after["spend_limits"],
+        json!({"enabled": true, "rules": [{"id": "aigate", "enabled": true, "limitType": "cost",
+            "limit": 4.0, "window": 86400, "technique": "sliding"}]})
+    );
+    assert_eq!(
+        without(&after, &["authentication", "spend_limits", "modified_at"]),
+        without(&before, &["authentication", "spend_limits", "modified_at"])
+    );
 }

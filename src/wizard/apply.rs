@@ -101,6 +101,11 @@ fn remote(ctx: &Context, client: &Client, plan: &Plan) -> anyhow::Result<()> {
                 Err(e) => return Err(e.into()),
             }
         }
+        // With a spend limit to set too, authentication rides in the spend limit's one PUT
+        // (policies::apply), which starts from the object read in the first round.
+        GatewayAction::EnableAuthentication(g) if plan.policies.writes_spend_limit() => {
+            Some(g.clone())
+        }
         GatewayAction::EnableAuthentication(g) => {
             let updated = ctx.rt.block_on(super::policies::authentication_on(
                 client,
@@ -159,6 +164,8 @@ fn remote(ctx: &Context, client: &Client, plan: &Plan) -> anyhow::Result<()> {
         &plan.gateway_id,
         &plan.policies,
         base.as_ref(),
+        matches!(plan.gateway, GatewayAction::EnableAuthentication(_))
+            && plan.policies.writes_spend_limit(),
     )
 }
 

@@ -158,6 +158,11 @@ impl PoliciesPlan {
         self.spend_limit.is_none() && self.route.is_none()
     }
 
+    /// The spend limit changes the gateway object (a `PUT` goes out for it).
+    pub fn writes_spend_limit(&self) -> bool {
+        self.spend_limit.as_ref().is_some_and(|s| !s.unchanged)
+    }
+
     /// The closing lines after setup: what is limited, what OpenCode calls, who keeps a model.
     pub fn closing(&self, agents: &[Agent], model_of: &dyn Fn(Agent) -> String) -> Vec<String> {
         let mut lines = vec![];
@@ -215,7 +220,9 @@ impl PoliciesPlan {
 /// as it was), starting from `base`, the object this run read or wrote, when its typed form
 /// carries every writable field exactly ([`exact`]); otherwise the raw object is read now.
 /// The route goes out at the same time (the two are independent); a failure says what was
-/// done before it.
+/// done before it. `authentication`: setup also turns the gateway's authentication on
+/// (`GatewayAction::EnableAuthentication`); it rides in the spend limit's one `PUT` (one
+/// round, and no second `PUT` built from a copy the first one made stale).
 pub fn apply(
     ctx: &Context,
     client: &Client,
@@ -223,24 +230,35 @@ pub fn apply(
     gateway: &str,
     policies: &PoliciesPlan,
     base: Option<&Gateway>,
+    authentication: bool,
 ) -> anyhow::Result<()> {
     let spend = policies.spend_limit.as_ref().filter(|s| !s.unchanged);
     let route = policies
         .route
         .as_ref()
         .filter(|r| r.action != RouteAction::Unchanged);
-    if spend.is_none() && route.is_none() {
+    if spend.is_none() && route.is_none() && !authentication {
         return Ok(());
     }
     let spinner = ctx.ui.spinner("Setting the gateway's policies…");
     let (spent, routed) = ctx.rt.block_on(async {
         let spend_fut = async {
-            let Some(s) = spend else { return Ok(false) };
+            if spend.is_none() && !authentication {
+                return Ok(false);
+            }
             let current = match base.filter(|g| exact(g)) {
                 Some(g) => GatewaySettings::of_gateway(g),
                 None => client.gateway_settings(account, gateway).await?,
             };
-            let wanted = current.with(&s.change());
+            let mut wanted = current.clone();
+            if authentication {
+                wanted
+                    .raw
+                    .insert("authentication".into(), serde_json::Value::Bool(true));
+            }
+            if let Some(s) = spend {
+                wanted = wanted.with(&s.change());
+            }
             if wanted == current {
                 return Ok(false);
             }
@@ -268,6 +286,10 @@ pub fn apply(
     let nothing_local = "nothing was stored or written on this machine";
     match (spent, routed) {
         (Ok(sent), Ok(made)) => {
+            if sent && authentication {
+                ctx.ui
+                    .ok(&format!("Turned authentication on for '{gateway}'"));
+            }
             if let (true, Some(s)) = (sent, spend) {
                 ctx.ui.ok(&format!(
                     "Spend limit {} set on '{gateway}' (rule `{AIGATE_RULE_ID}`)",
@@ -292,12 +314,18 @@ pub fn apply(
                 _ => String::new(),
             };
             Err(anyhow::Error::new(e).context(format!(
-                "could not set the spend limit; {done}{nothing_local}"
+                "could not {}; {done}{nothing_local}",
+                what_put(authentication, spend.is_some())
             )))
         }
         (Ok(sent), Err(e)) => {
-            let done = match (sent, spend) {
-                (true, Some(s)) => format!("the spend limit {} was set; ", s.display),
+            let done = match (sent, spend, authentication) {
+                (true, Some(s), false) => format!("the spend limit {} was set; ", s.display),
+                (true, Some(s), true) => format!(
+                    "authentication was turned on and the spend limit {} set; ",
+                    s.display
+                ),
+                (true, None, true) => "authentication was turned on; ".to_string(),
                 _ => String::new(),
             };
             let name = route.map_or("", |r| r.name.as_str());
@@ -306,8 +334,18 @@ pub fn apply(
             )))
         }
         (Err(e), Err(_)) => Err(anyhow::Error::new(e).context(format!(
-            "could not set the spend limit nor make the route; {nothing_local}"
+            "could not {} nor make the route; {nothing_local}",
+            what_put(authentication, spend.is_some())
         ))),
+    }
+}
+
+/// What the gateway `PUT` was for, said after "could not".
+fn what_put(authentication: bool, spend: bool) -> &'static str {
+    match (authentication, spend) {
+        (true, true) => "turn authentication on and set the spend limit",
+        (true, false) => "turn authentication on",
+        _ => "set the spend limit",
     }
 }
 
