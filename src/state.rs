@@ -48,6 +48,10 @@ pub struct Profile {
     /// written before it was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spend_limit: Option<String>,
+    /// Claude Code's `settings.json` when setup wrote the token's variables there (the opt-in
+    /// `--token-delivery claude-settings`): `rotate` rewrites them there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claude_settings: Option<PathBuf>,
 }
 
 /// A dynamic route aigate made: its name and the models a request tries, in order.
@@ -77,6 +81,7 @@ impl Profile {
             stored_token: None,
             route: None,
             spend_limit: None,
+            claude_settings: None,
         }
     }
 }

@@ -364,3 +364,140 @@ fn test_takes_codex_and_claude_codes_routes() {
     .assert_stderr_contains("Codex sends only openai/ models");
     assert!(w.emu.requests().is_empty(), "{:?}", w.emu.requests());
 }
+
+fn settings_env(path: &std::path::Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// Rotate left the old token in Claude Code's settings.json (opt-in delivery), so Claude Code
+/// broke after a rotate. Now the file carries the new token only, 0600, the user's keys kept,
+/// in the same commit unit as the keychain; a file rotate cannot read refuses first.
+#[test]
+fn rotate_rewrites_claude_settings_with_the_new_token() {
+    let w = World::new();
+    let settings = w.home().join(".claude").join("settings.json");
+    std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
+    let user = "{\n  \"model\": \"opus\",\n  \"env\": {\n    \"MY_VAR\": \"1\"\n  }\n}\n";
+    std::fs::write(&settings, user).unwrap();
+    setup(
+        &w,
+        &[
+            "--model",
+            "anthropic/claude-sonnet-4.5",
+            "--token-delivery",
+            "claude-settings",
+        ],
+    )
+    .assert_code(0);
+    assert!(std::fs::read_to_string(&settings).unwrap().contains(TOKEN));
+
+    // A settings file rotate cannot read: refused before anything changes.
+    let good = std::fs::read(&settings).unwrap();
+    std::fs::write(&settings, "{ broken").unwrap();
+    w.run(
+        w.aigate()
+            .args(["rotate", "--token-stdin"])
+            .write_stdin(TOKEN2),
+    )
+    .assert_code(1)
+    .assert_stderr_contains("settings.json");
+    assert_eq!(w.keychain_lookup("default").as_deref(), Some(TOKEN));
+    assert_eq!(std::fs::read_to_string(&settings).unwrap(), "{ broken");
+    std::fs::write(&settings, &good).unwrap();
+
+    let out = w.run(
+        w.aigate()
+            .args(["rotate", "--token-stdin", "--json"])
+            .write_stdin(TOKEN2),
+    );
+    out.assert_code(0);
+    let j = out.json();
+    assert_schema("rotate", &j);
+    assert_eq!(j["claude_settings"], settings.to_str().unwrap());
+    assert_eq!(w.keychain_lookup("default").as_deref(), Some(TOKEN2));
+    let text = std::fs::read_to_string(&settings).unwrap();
+    assert!(
+        !text.contains(TOKEN),
+        "the old token is still in settings.json"
+    );
+    let v = settings_env(&settings);
+    assert_eq!(
+        v["env"]["ANTHROPIC_CUSTOM_HEADERS"],
+        format!("cf-aig-authorization: Bearer {TOKEN2}")
+    );
+    assert_eq!(v["model"], "opus");
+    assert_eq!(v["env"]["MY_VAR"], "1");
+    #[cfg(unix)]
+    assert_eq!(mode(&settings), 0o600);
+    // Logout still removes exactly aigate's variables.
+    logout(&w).assert_code(0);
+    assert_eq!(std::fs::read_to_string(&settings).unwrap(), user);
+}
+
+/// The minted-token path: setup stores a minted Run + Read token and settings.json carries
+/// that one (never the admin token given to setup); rotate rolls it and rewrites the file.
+#[test]
+fn rotate_of_a_minted_token_rewrites_claude_settings() {
+    use aigate::emulator::{Permissions, TokenSpec};
+    const ADMIN: &str = "cfut_TestAdminTokenCanCreateTokens000000000d7";
+    let w = World::new();
+    w.emu.add_token(TokenSpec {
+        permissions: Permissions::admin(),
+        ..TokenSpec::user(ADMIN, &[ACCOUNT])
+    });
+    let settings = w.home().join(".claude").join("settings.json");
+    w.setup(
+        ADMIN,
+        &[
+            "--account-id",
+            ACCOUNT,
+            "--gateway",
+            GW,
+            "--billing",
+            "unified",
+            "--model",
+            "anthropic/claude-sonnet-4.5",
+            "--token-delivery",
+            "claude-settings",
+            "--skip-test",
+        ],
+    )
+    .assert_code(0);
+    let old = w.keychain_lookup("default").unwrap();
+    assert_ne!(old, ADMIN);
+    assert!(w.emu.token_grant(&old).is_some());
+    let text = std::fs::read_to_string(&settings).unwrap();
+    assert!(
+        !text.contains(ADMIN),
+        "the admin token was written to settings.json"
+    );
+    assert!(text.contains(&old), "{text}");
+
+    let out = w.run(
+        w.aigate()
+            .args(["rotate", "--token-stdin", "--json"])
+            .write_stdin(ADMIN),
+    );
+    out.assert_code(0);
+    let j = out.json();
+    assert_schema("rotate", &j);
+    assert_eq!(j["method"], "rolled");
+    assert_eq!(j["claude_settings"], settings.to_str().unwrap());
+    let new = w.keychain_lookup("default").unwrap();
+    assert_ne!(new, old);
+    let v = settings_env(&settings);
+    assert_eq!(
+        v["env"]["ANTHROPIC_CUSTOM_HEADERS"],
+        format!("cf-aig-authorization: Bearer {new}")
+    );
+    let text = std::fs::read_to_string(&settings).unwrap();
+    assert!(!text.contains(&old) && !text.contains(ADMIN), "{text}");
+    #[cfg(unix)]
+    assert_eq!(mode(&settings), 0o600);
+}

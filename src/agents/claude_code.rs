@@ -128,6 +128,41 @@ pub fn plan_settings_write(
     })
 }
 
+/// `rotate`: the change that writes the new token's variables into `settings.json`, when the
+/// file holds aigate's variables for this profile: `recorded` (the profile opted in with
+/// setup's `--token-delivery claude-settings`), or their header carries the `old` token (a
+/// profile recorded before that was kept). `None` when the file holds none of ours (rotate
+/// never adds a plaintext token the user removed). A file that cannot be read is an error
+/// only when `recorded`.
+pub fn plan_settings_rotate(
+    path: &Path,
+    recorded: bool,
+    old: Option<&Secret>,
+    vars: &[(&'static str, Secret)],
+) -> anyhow::Result<Option<FileChange>> {
+    let root = match read(path) {
+        Ok(Some((_, root))) => root,
+        Ok(None) => return Ok(None),
+        Err(e) if recorded => {
+            return Err(e.context(
+                "Claude Code's settings file holds the token (--token-delivery claude-settings)",
+            ));
+        }
+        Err(_) => return Ok(None),
+    };
+    let header = root
+        .get("env")
+        .and_then(|e| e.get("ANTHROPIC_CUSTOM_HEADERS"))
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let ours = header.to_ascii_lowercase().contains("cf-aig-authorization")
+        && (recorded || old.is_some_and(|o| header.contains(o.expose())));
+    if !ours {
+        return Ok(None);
+    }
+    plan_settings_write(path, vars).map(Some)
+}
+
 /// The change that removes aigate's variables from `settings.json` (and an `env` block left
 /// empty), or `None` when it holds none of them.
 pub fn plan_settings_remove(path: &Path) -> anyhow::Result<Option<FileChange>> {
@@ -192,6 +227,58 @@ mod tests {
         assert_eq!(names(&b), VARS.to_vec());
         let own = env(&profile(Billing::Byok, &["openai"]), "https://g/v1", &t);
         assert_eq!(names(&own), VARS[..2].to_vec());
+    }
+
+    #[test]
+    fn rotate_rewrites_only_a_file_that_holds_ours() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("settings.json");
+        let prof = profile(Billing::Unified, &[]);
+        let (old, new) = (Secret::new("old-tok"), Secret::new("new-tok"));
+        let vars = env(&prof, "https://g/v1", &new);
+        // No file, or a file without our variables: nothing.
+        assert!(
+            plan_settings_rotate(&p, true, Some(&old), &vars)
+                .unwrap()
+                .is_none()
+        );
+        std::fs::write(&p, "{\"env\": {\"FOO\": \"1\"}}").unwrap();
+        assert!(
+            plan_settings_rotate(&p, true, Some(&old), &vars)
+                .unwrap()
+                .is_none()
+        );
+        // Another token's variables and no record: not ours.
+        let other =
+            plan_settings_write(&p, &env(&prof, "https://g/v1", &Secret::new("x"))).unwrap();
+        std::fs::write(&p, other.after.unwrap()).unwrap();
+        assert!(
+            plan_settings_rotate(&p, false, Some(&old), &vars)
+                .unwrap()
+                .is_none()
+        );
+        // The old token there, recorded or not: rewritten with the new one.
+        let w = plan_settings_write(&p, &env(&prof, "https://g/v1", &old)).unwrap();
+        std::fs::write(&p, w.after.unwrap()).unwrap();
+        for recorded in [false, true] {
+            let c = plan_settings_rotate(&p, recorded, Some(&old), &vars)
+                .unwrap()
+                .unwrap();
+            let text = String::from_utf8(c.after.unwrap()).unwrap();
+            assert!(
+                text.contains("Bearer new-tok") && !text.contains("old-tok"),
+                "{text}"
+            );
+            assert!(text.contains("\"FOO\": \"1\""));
+        }
+        // A broken file: an error when the profile recorded the delivery, else left alone.
+        std::fs::write(&p, "{not json").unwrap();
+        assert!(plan_settings_rotate(&p, true, Some(&old), &vars).is_err());
+        assert!(
+            plan_settings_rotate(&p, false, Some(&old), &vars)
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]

@@ -139,3 +139,21 @@ impl ClientAdapter for ClaudeCode {
         claude_code::env(profile, gateway_url, token)
     }
 }
+
+/// `rotate` (given or minted token): the change that puts `new` in Claude Code's
+/// `settings.json`, when the profile delivers the token there (the opt-in), or the file's
+/// variables carry the `old` token. `None`: nothing of ours there.
+pub fn rotate_change(
+    ctx: &crate::context::Context,
+    profile: &Profile,
+    new: &Secret,
+    old: Option<&Secret>,
+) -> anyhow::Result<Option<FileChange>> {
+    let at = super::launch::Where::of(ctx);
+    let path = profile
+        .claude_settings
+        .clone()
+        .unwrap_or(at.claude_settings);
+    let vars = claude_code::env(profile, at.gateway_url, new);
+    claude_code::plan_settings_rotate(&path, profile.claude_settings.is_some(), old, &vars)
+}

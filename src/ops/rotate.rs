@@ -33,6 +33,9 @@ pub struct RotateReport {
     pub auth_json: Option<PathBuf>,
     /// The token was also replaced in OpenCode 2's own store (through its local server).
     pub opencode_credential: bool,
+    /// Claude Code's `settings.json`, when its token variables were rewritten (opt-in
+    /// `--token-delivery claude-settings`).
+    pub claude_settings: Option<PathBuf>,
 }
 
 /// What `rotate` did: the given token replaced the stored one, or the token aigate minted was
@@ -85,6 +88,7 @@ fn rotate(ctx: &Context, profile: &Profile, args: &RotateArgs) -> anyhow::Result
         replaced_in: vec![],
         auth_json: None,
         opencode_credential: false,
+        claude_settings: None,
     };
     replace(ctx, profile, &new, detector, &mut report)?;
     Ok(report)
@@ -198,6 +202,11 @@ fn replace(
         }
         _ => None,
     };
+    // Claude Code's settings.json, when the token was delivered there (opted in).
+    let claude_change =
+        crate::clients::claude_code::rotate_change(ctx, profile, new, old.as_ref())?;
+    let changes: Vec<&crate::files::FileChange> =
+        auth_change.iter().chain(claude_change.iter()).collect();
     let _critical = Critical::enter();
     let store_in_client = || {
         client
@@ -213,7 +222,7 @@ fn replace(
         store: store.as_ref(),
         profile: name,
         token: Some(new),
-        changes: auth_change.iter().collect(),
+        changes,
         last: credential_api.then_some(&store_in_client as &dyn Fn() -> anyhow::Result<()>),
     })
     .context("the token was not replaced")?;
@@ -230,6 +239,10 @@ fn replace(
     if let Some(c) = auth_change {
         report.replaced_in.push(c.path.display().to_string());
         report.auth_json = Some(c.path);
+    }
+    if let Some(c) = claude_change {
+        report.replaced_in.push(c.path.display().to_string());
+        report.claude_settings = Some(c.path);
     }
     Ok(())
 }

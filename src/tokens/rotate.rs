@@ -25,6 +25,9 @@ pub struct RotateMintedReport {
     pub token_id: String,
     pub token_store: crate::domain::StoreKind,
     pub auth_json: Option<PathBuf>,
+    /// Claude Code's `settings.json`, when its token variables were rewritten (opt-in
+    /// `--token-delivery claude-settings`).
+    pub claude_settings: Option<PathBuf>,
 }
 
 impl Report for RotateMintedReport {
@@ -39,6 +42,9 @@ impl Report for RotateMintedReport {
                 self.profile
             ),
         });
+        if let Some(p) = &self.claude_settings {
+            ui.ok(&format!("Token replaced in {}", p.display()));
+        }
         ui.info(&format!(
             "Check with `aigate{} status`.",
             profile_flag(&self.profile)
@@ -95,7 +101,7 @@ pub fn rotate_minted(
     // Stored without a check of its own: a rolled value carries the token's policies and the
     // old value stopped working at the roll (refusing to store the new one would leave a dead
     // token); a replacement's create reply was checked by `mint`. `aigate status` exercises it.
-    let auth_json = store(ctx, profile, &value, &new_record)?;
+    let stored = store(ctx, profile, &value, &new_record)?;
     if method == "replaced" && new_record.id.as_deref() != Some(old_id.as_str()) {
         let _ = ctx.rt.block_on(admin.delete_token(&scope, &old_id));
     }
@@ -110,7 +116,8 @@ pub fn rotate_minted(
         method,
         token_id: new_record.id.clone().unwrap_or_default(),
         token_store: profile.token_store,
-        auth_json,
+        auth_json: stored.auth_json,
+        claude_settings: stored.claude_settings,
     })
 }
 
@@ -121,7 +128,7 @@ fn store(
     profile: &Profile,
     value: &Secret,
     record: &StoredToken,
-) -> anyhow::Result<Option<PathBuf>> {
+) -> anyhow::Result<Stored> {
     let name = ctx.profile_name();
     let store = ctx.store_of(profile.token_store)?;
     let auth_change = match (&profile.token_delivery, &profile.auth_json) {
@@ -133,6 +140,10 @@ fn store(
         )?),
         _ => None,
     };
+    // Claude Code's settings.json, when the token was delivered there (opted in).
+    let old = store.get(name).ok().flatten();
+    let claude_change =
+        crate::clients::claude_code::rotate_change(ctx, profile, value, old.as_ref())?;
     let mut updated = profile.clone();
     updated.stored_token = Some(record.clone());
     let state_change = crate::state::State::plan_upsert(&ctx.state_path, name, updated)?;
@@ -141,9 +152,22 @@ fn store(
         store: store.as_ref(),
         profile: name,
         token: Some(value),
-        changes: auth_change.iter().chain([&state_change]).collect(),
+        changes: auth_change
+            .iter()
+            .chain(claude_change.iter())
+            .chain([&state_change])
+            .collect(),
         last: None,
     })
     .context("could not save the new token value")?;
-    Ok(auth_change.map(|c| c.path))
+    Ok(Stored {
+        auth_json: auth_change.map(|c| c.path),
+        claude_settings: claude_change.map(|c| c.path),
+    })
+}
+
+/// The files `store` rewrote besides the store.
+struct Stored {
+    auth_json: Option<PathBuf>,
+    claude_settings: Option<PathBuf>,
 }

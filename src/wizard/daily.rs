@@ -48,6 +48,15 @@ pub fn adopt(ctx: &Context, plan: &mut Plan, decided: &Daily) -> anyhow::Result<
                 &plan.gateway_id,
             )?);
         }
+        // Claude Code's settings.json (opt-in) carries the stored token too: the minted one,
+        // never the given one.
+        if let Some(path) = &plan.new_profile.claude_settings
+            && let Some(c) = plan.clients.changes.iter_mut().find(|c| &c.path == path)
+        {
+            let at = crate::clients::launch::Where::of(ctx);
+            let vars = crate::agents::claude_code::env(&plan.new_profile, at.gateway_url, value);
+            *c = crate::agents::claude_code::plan_settings_write(path, &vars)?;
+        }
     }
     plan.new_profile.stored_token = Some(decided.record().clone());
     // Merged into profiles.json as it is when committed (another run may have added a profile).

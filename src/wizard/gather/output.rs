@@ -160,6 +160,14 @@ pub fn step(q: &mut Ask<'_>, _state: State, answers: Answers) -> anyhow::Result<
                     .filter(|p| p.account_id == account.id && p.gateway_id == gw.id)
                     .and_then(|p| p.spend_limit.clone())
             }),
+        // The opt-in plaintext delivery to Claude Code: where rotate rewrites the token.
+        claude_settings: if args.token_delivery
+            == Some(crate::cli::TokenDeliveryArg::ClaudeSettings)
+        {
+            Some(crate::clients::launch::Where::of(ctx).claude_settings)
+        } else {
+            previous.and_then(|p| p.claude_settings.clone())
+        },
     };
     crate::wizard::clients::plan_claude_settings(
         ctx,
