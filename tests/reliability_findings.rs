@@ -195,7 +195,9 @@ fn ctrl_c_during_the_test_prompt_says_what_was_saved() {
     }
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    // The request log (method, path, status only) tells which request was not held.
+    let log = w.emu.requests();
+    assert_eq!(out.status.code(), Some(130), "{stderr}\nrequests: {log:?}");
     assert!(stderr.contains("was saved"), "{stderr}");
     assert!(!stderr.contains("nothing was changed"), "{stderr}");
     assert!(!stderr.contains("\u{1b}[?25h"), "stray cursor sequence");
