@@ -502,3 +502,67 @@ fn the_policies_step_sets_a_spend_limit_and_a_fallback_route_when_asked() {
     );
     w.assert_no_leak(&[TOKEN]);
 }
+
+/// `Early::of` guessed "the token comes from the store" from the flags alone (no
+/// `--token-stdin`, no `CLOUDFLARE_API_TOKEN`), so a re-run of a minted profile whose stored
+/// token is gone, where a person pastes an admin token at the prompt, looked the permission
+/// groups up only at the mint, a round later. It now takes where step 1's token really came
+/// from ([`aigate::token_source`]'s precedence): the look-ups go out with the first round.
+#[test]
+fn a_pasted_token_on_a_minted_profile_looks_the_groups_up_in_the_first_round() {
+    use aigate::emulator::{Permissions, TokenSpec};
+    const ADMIN: &str = "cfut_TestAdminTokenCanCreateTokens000000000e4";
+    let w = World::new();
+    w.emu.add_token(TokenSpec {
+        permissions: Permissions::admin(),
+        ..TokenSpec::user(ADMIN, &[ACCOUNT])
+    });
+    w.setup(
+        ADMIN,
+        &[
+            "--account-id",
+            ACCOUNT,
+            "--gateway",
+            "existing-gw",
+            "--billing",
+            "unified",
+            "--model",
+            "openai/gpt-5-mini",
+            "--skip-test",
+        ],
+    )
+    .assert_code(0);
+    // The minted token is no longer in the keychain: the re-run asks for one.
+    let cleared = std::process::Command::new("secret-tool")
+        .args([
+            "clear",
+            "service",
+            &w.keyring_service,
+            "username",
+            "default",
+        ])
+        .status()
+        .unwrap();
+    assert!(cleared.success());
+    assert_eq!(w.keychain_lookup("default"), None);
+    w.emu.clear_requests();
+
+    let mut s = spawn(&w, &["setup"]);
+    s.expect("Paste your Cloudflare API token").unwrap();
+    s.send(format!("{ADMIN}{ENTER}")).unwrap();
+    s.expect("Which AI Gateway").unwrap();
+    // Still at a question, nothing applied: the look-ups the mint needs are already done.
+    w.wait_for_request("the permission groups", |r| {
+        r.path.ends_with("/permission_groups")
+    });
+    assert!(
+        !w.emu
+            .requests()
+            .iter()
+            .any(|r| r.method == "POST" && r.path.ends_with("/tokens")),
+        "nothing is minted before the plan is applied"
+    );
+    s.send("\x03").unwrap();
+    let (code, rest) = finish(s);
+    assert_eq!(code, 130, "{rest}");
+}

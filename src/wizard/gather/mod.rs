@@ -32,6 +32,8 @@ pub struct Ask<'a> {
     pub args: &'a SetupArgs,
     pub prompter: &'a mut dyn Prompter,
     pub previous: Option<&'a Profile>,
+    /// Where step 1's token came from, as [`crate::token_source`] decided (`None` before).
+    pub token_source: Option<crate::token_source::TokenSource>,
 }
 
 /// The answers of steps 1 to 5, turned into file changes by step 6.
@@ -66,6 +68,7 @@ pub fn gather(
         args,
         prompter,
         previous: previous.as_ref(),
+        token_source: None,
     };
 
     // Where the token will be kept is settled before the first question, so an unusable
@@ -135,10 +138,13 @@ impl<'x> Early<'x> {
             args: q.args,
             previous: q.previous,
             interactive: q.prompter.interactive(),
+            // Whether the given token is the stored one: where step 1 took it from, by the
+            // one precedence of `token_source` (not a guess from the flags: a declined or
+            // unreadable stored token leads to the prompt, the sandbox to its demo token).
             mint: crate::tokens::daily::may_mint(
                 q.args.token_scope,
                 q.previous.and_then(|p| p.stored_token.as_ref()),
-                !q.args.token_stdin && q.ctx.env_token().is_none(),
+                q.token_source == Some(crate::token_source::TokenSource::Stored),
             ),
         }
     }

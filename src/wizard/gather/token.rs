@@ -66,6 +66,7 @@ fn verify<'c>(
     token: Secret,
     source: TokenSource,
 ) -> anyhow::Result<(VerifiedToken, Reads<'c>)> {
+    q.token_source = Some(source);
     let (ctx, args, previous) = (q.ctx, q.args, q.previous);
     let mut account_hint = args
         .account_id
