@@ -331,3 +331,30 @@ fn a_round_of_reads_is_multiplexed_over_one_http2_connection() {
     // are dropped unused. Never more than the round's width, never one more afterwards.
     assert!(emu.connections() <= 4, "{} tunnels", emu.connections());
 }
+
+/// The policies step at its floor: the route list joins the first round; the spend limit's one
+/// PUT and the route's one POST (its create reply is the first version, already deployed) go
+/// out together; the test prompt goes through the route.
+#[test]
+fn a_spend_limit_and_a_fallback_route_cost_one_round_of_writes() {
+    let m = run(Flow::ExistingUnifiedPolicies);
+    assert_plan(
+        &m,
+        &[
+            &[
+                VERIFY,
+                ACCOUNTS,
+                BALANCE,
+                GET_GW,
+                MODELS,
+                "GET gateways/existing-gw/routes",
+            ],
+            &[
+                "PUT gateways/existing-gw",
+                "POST gateways/existing-gw/routes",
+            ],
+            // `dynamic/aigate-default` by OpenCode 1's route for it: the REST route.
+            &["POST ai/v1/chat/completions"],
+        ],
+    );
+}

@@ -33,10 +33,11 @@ pub enum Flow {
     RerunMinted,
     RotateMinted,
     ExistingUnifiedCannotMint,
+    ExistingUnifiedPolicies,
 }
 
 impl Flow {
-    pub const ALL: [Flow; 11] = [
+    pub const ALL: [Flow; 12] = [
         Flow::CreateUnified,
         Flow::ExistingUnified,
         Flow::ExistingByokTwoKeys,
@@ -48,6 +49,7 @@ impl Flow {
         Flow::RerunMinted,
         Flow::RotateMinted,
         Flow::ExistingUnifiedCannotMint,
+        Flow::ExistingUnifiedPolicies,
     ];
 
     pub fn name(self) -> &'static str {
@@ -64,6 +66,9 @@ impl Flow {
             Flow::RotateMinted => "default (mint): rotate the minted token (roll)",
             Flow::ExistingUnifiedCannotMint => {
                 "default, token cannot create tokens: existing + Unified + test"
+            }
+            Flow::ExistingUnifiedPolicies => {
+                "existing + Unified + spend limit + fallback route + test"
             }
         }
     }
@@ -97,6 +102,10 @@ impl Flow {
             // permission-group look-ups are refused in the first round, the given token is
             // stored with its notice: reads | test prompt, as with `--token-scope as-given`.
             Flow::ExistingUnifiedCannotMint => 2,
+            // The policies step: the route list joins the reads; the spend limit's PUT and the
+            // route's create (its reply is the first version, deployed) go out together; the
+            // test prompt goes through the route: reads | PUT + POST route | test prompt.
+            Flow::ExistingUnifiedPolicies => 3,
         }
     }
 }
@@ -353,6 +362,23 @@ pub fn measure(bin: &Path, flow: Flow, latency: Duration) -> Measured {
         ),
         Flow::ExistingUnifiedMint => (mint_args(EXISTING_UNIFIED), ADMIN),
         Flow::ExistingUnifiedCannotMint => (mint_args(EXISTING_UNIFIED), TOKEN),
+        Flow::ExistingUnifiedPolicies => (
+            setup_args(&[
+                "--account-id",
+                ACCOUNT,
+                "--gateway",
+                "existing-gw",
+                "--billing",
+                "unified",
+                "--model",
+                "openai/gpt-5-mini",
+                "--spend-limit",
+                "5/1d",
+                "--fallback-model",
+                "anthropic/claude-haiku-4.5",
+            ]),
+            TOKEN,
+        ),
         Flow::RerunMinted => {
             prepare_minted(&b);
             (vec!["setup", "--non-interactive", "--insecure-storage"], "")

@@ -369,7 +369,9 @@ impl Client {
 /// What [`Client::publish_route`] does to make a route send to a list of models.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Publish {
-    /// Create the route, a version of its graph and the deployment of that version.
+    /// Create the route. Its create reply is the first version of the graph, already deployed
+    /// (the contract requires `version` and `deployment` there); only a reply without them
+    /// is followed by a version and its deployment.
     Create,
     /// The route exists with another graph: a new version and its deployment.
     NewVersion { route_id: String },
@@ -390,7 +392,20 @@ impl Client {
     ) -> Result<DynamicRoute, ApiError> {
         let graph = fallback_graph(models);
         let mut route = match how {
-            Publish::Create => self.create_route(a, g, name, &graph).await?,
+            Publish::Create => {
+                let created = self.create_route(a, g, name, &graph).await?;
+                // The contract's create reply carries the route's first version (the elements
+                // just sent) and its deployment: the route is live as created, and a version
+                // of the same graph on top would cost four rounds for nothing.
+                if created
+                    .deployment
+                    .as_ref()
+                    .is_some_and(|d| !d.version_id.is_empty())
+                {
+                    return Ok(created);
+                }
+                created
+            }
             Publish::NewVersion { route_id } => DynamicRoute {
                 id: route_id.clone(),
                 name: name.to_string(),
