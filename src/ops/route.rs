@@ -1,7 +1,7 @@
 //! `aigate route create|list|delete`: dynamic routes that send to a model and fall back in
 //! order when it fails. Creating one checks every model against the gateway's catalog first,
-//! then makes the route, a version of its graph and the deployment of that version (the API
-//! returns no ids for the last two: the client lists to find them).
+//! then creates the route with its graph: the create reply is its first version, deployed (see
+//! [`crate::cloudflare::routes::Publish`]).
 
 use super::{Target, confirm, require_yes_or_terminal, target};
 use crate::cloudflare::ModelSource;

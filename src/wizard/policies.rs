@@ -60,7 +60,7 @@ impl SpendPlan {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RouteAction {
-    /// Create the route, a version and its deployment.
+    /// Create the route (its create reply is the first version, deployed).
     Create,
     /// The route exists with other models: a new version and its deployment.
     NewVersion,
