@@ -110,6 +110,8 @@ fn no_token_or_provider_key_in_any_output_or_file() {
             "--yes",
         ],
         &["--verbose", "--json", "test", "--model", "dynamic/scan"],
+        &["--verbose", "--json", "test", "--client", "codex"],
+        &["--verbose", "test", "--client", "claude-code"],
         &["--verbose", "route", "list"],
         &["--verbose", "--json", "route", "delete", "scan", "--yes"],
         // Recognised agents (not installed here: the launch is prepared, then "not found").
