@@ -98,6 +98,7 @@ missing=
 command -v gnome-keyring-daemon >/dev/null 2>&1 || missing=1
 command -v secret-tool >/dev/null 2>&1 || missing=1
 command -v dbus-run-session >/dev/null 2>&1 || missing=1
+command -v dbus-send >/dev/null 2>&1 || missing=1
 if [ -n "$missing" ]; then
   if ! command -v apt-get >/dev/null 2>&1; then
     log "gnome-keyring, secret-tool or dbus-run-session is missing and there is no apt-get;"
