@@ -10,8 +10,8 @@
 //! - `DELETE` turns the limit off (`result: {}`), also when there was none.
 //! - The limit is shown, not enforced on the data plane: Cloudflare documents no refusal for it.
 
-use super::envelope::{Reply, v4_error};
-use serde_json::{Value, json};
+use super::envelope::{Reply, ok, v4_error};
+use serde_json::json;
 
 /// An account-wide Unified Billing limit as the dashboard sets it.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,14 +24,6 @@ pub struct AccountLimit {
     pub strategy: String,
 }
 
-/// The `aig-billing` success envelope.
-fn billing_ok(status: u16, result: Value) -> Reply {
-    Reply::json(
-        status,
-        &json!({"success": true, "errors": [], "messages": [], "result": result}),
-    )
-}
-
 pub fn get(limit: Option<&AccountLimit>) -> Reply {
     let result = match limit {
         Some(l) => json!({"enabled": true, "config": {
@@ -39,7 +31,7 @@ pub fn get(limit: Option<&AccountLimit>) -> Reply {
         None => json!({"enabled": false, "config": {
             "amount": null, "duration": null, "strategy": null}}),
     };
-    billing_ok(200, result)
+    ok(result)
 }
 
 pub fn set() -> Reply {
@@ -52,5 +44,5 @@ pub fn set() -> Reply {
 
 /// Turn the limit off; the caller removes it from the state.
 pub fn deleted() -> Reply {
-    billing_ok(200, json!({}))
+    ok(json!({}))
 }

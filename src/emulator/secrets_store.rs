@@ -11,7 +11,7 @@
 //!   not the documented shape 400 code 1001 naming the field; a secret name already in the
 //!   store 409 code 1002; no Secrets Store grant 403 (as every route, 9109).
 
-use super::envelope::{Reply, ok_paged, v4_error};
+use super::envelope::{Reply, ok, ok_paged, v4_error};
 use super::server::Ctx;
 use super::state::{State, hex_id, now_rfc3339};
 use serde_json::{Value, json};
@@ -143,10 +143,7 @@ pub fn create_store(st: &mut State, ctx: &Ctx, account: &str) -> Reply {
     };
     let v = store.to_json();
     st.stores.push(store);
-    Reply::json(
-        200,
-        &json!({"success": true, "errors": [], "messages": [], "result": v}),
-    )
+    ok(v)
 }
 
 fn find_store<'s>(st: &'s State, account: &str, store: &str) -> Result<&'s Store, Reply> {
