@@ -94,21 +94,7 @@ fn assert_v2_request(w: &World, model: &str, token: &str) -> aigate::emulator::R
 #[test]
 fn unified_billing_request_is_the_compat_step_and_is_billed_to_credits() {
     let w = World::new();
-    w.setup(
-        TOKEN,
-        &[
-            "--account-id",
-            ACCOUNT,
-            "--gateway",
-            "existing-gw",
-            "--billing",
-            "unified",
-            "--model",
-            "openai/gpt-5-mini",
-            "--skip-test",
-        ],
-    )
-    .assert_code(0);
+    w.setup(TOKEN, EXISTING_UNIFIED_MINI).assert_code(0);
     w.emu.clear_requests();
     let before = w.emu.credits(ACCOUNT);
     let answer = drive(&w);

@@ -99,21 +99,7 @@ fn faults() -> Vec<(&'static str, Fault)> {
 fn case(command: &str, args: &[&str], route: &Route, fault: Fault) -> Result<(), String> {
     let w = World::new();
     if command != "setup" {
-        w.setup(
-            TOKEN,
-            &[
-                "--account-id",
-                ACCOUNT,
-                "--gateway",
-                "existing-gw",
-                "--billing",
-                "unified",
-                "--model",
-                "openai/gpt-5-mini",
-                "--skip-test",
-            ],
-        )
-        .assert_code(0);
+        w.setup(TOKEN, EXISTING_UNIFIED_MINI).assert_code(0);
     }
     let before = w.snapshot();
     let token_before = w.keychain_lookup("default");

@@ -15,21 +15,7 @@ fn world_with_minted() -> (World, String) {
         permissions: Permissions::admin(),
         ..TokenSpec::user(ADMIN, &[ACCOUNT])
     });
-    w.setup(
-        ADMIN,
-        &[
-            "--account-id",
-            ACCOUNT,
-            "--gateway",
-            "existing-gw",
-            "--billing",
-            "unified",
-            "--model",
-            "openai/gpt-5-mini",
-            "--skip-test",
-        ],
-    )
-    .assert_code(0);
+    w.setup(ADMIN, EXISTING_UNIFIED_MINI).assert_code(0);
     let stored = w.keychain_lookup("default").unwrap();
     assert!(w.emu.token_grant(&stored).is_some());
     (w, stored)

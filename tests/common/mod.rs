@@ -368,6 +368,19 @@ pub const EXISTING_UNIFIED: &[&str] = &[
     "--skip-test",
 ];
 
+/// [`EXISTING_UNIFIED`] with the model named (`openai/gpt-5-mini`), as most suites set up.
+pub const EXISTING_UNIFIED_MINI: &[&str] = &[
+    "--account-id",
+    ACCOUNT,
+    "--gateway",
+    "existing-gw",
+    "--billing",
+    "unified",
+    "--model",
+    "openai/gpt-5-mini",
+    "--skip-test",
+];
+
 /// A world whose default profile is set up with [`EXISTING_UNIFIED`].
 pub fn set_up_existing() -> World {
     let w = World::new();
