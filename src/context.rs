@@ -28,6 +28,8 @@ pub struct Context {
     /// The one connection pool of this run (built on first use: commands that never reach
     /// Cloudflare never load the system certificates).
     pool: std::sync::OnceLock<Client>,
+    /// `AIGATE_HTTP_TIMEOUT`, checked when the context is made.
+    http_timeout: Option<std::time::Duration>,
 }
 
 /// The embedded emulator and the throwaway directory a `--sandbox` run writes into. The
@@ -59,11 +61,10 @@ impl Context {
                 .with_hint("set CLOUDFLARE_API_TOKEN to the token itself, or unset it")
                 .into());
         }
-        if let Err(problem) = vars.http_timeout() {
-            return Err(Failure::usage(problem)
+        let http_timeout = vars.http_timeout().map_err(|problem| {
+            Failure::usage(problem)
                 .with_hint("unset it, or give whole seconds, e.g. AIGATE_HTTP_TIMEOUT=60")
-                .into());
-        }
+        })?;
         let ui = Ui::new(
             global.json,
             global.no_color || vars.no_color,
@@ -120,6 +121,7 @@ impl Context {
             state_path,
             sandbox,
             pool: std::sync::OnceLock::new(),
+            http_timeout,
         })
     }
 
@@ -176,8 +178,7 @@ impl Context {
             return Ok(base.with_token(token));
         }
         let base = Client::new(self.endpoints.clone(), Secret::new(String::new()))?;
-        // Checked when the context was made.
-        let base = match self.vars.http_timeout().ok().flatten() {
+        let base = match self.http_timeout {
             None => base,
             Some(t) => base.with_timeouts(crate::cloudflare::Timeouts {
                 api_total: t,
