@@ -246,10 +246,7 @@ pub fn apply(
             if spend.is_none() && !authentication {
                 return Ok(false);
             }
-            let current = match base.filter(|g| exact(g)) {
-                Some(g) => GatewaySettings::of_gateway(g),
-                None => client.gateway_settings(account, gateway).await?,
-            };
+            let current = settings_from(client, account, gateway, base).await?;
             let mut wanted = current.clone();
             if authentication {
                 wanted
@@ -349,21 +346,14 @@ fn what_put(authentication: bool, spend: bool) -> &'static str {
     }
 }
 
-/// Turn authentication on, every other field as it was: from the typed object read in the
-/// first round when it is [`exact`], else from the raw object read now (a `null` the typed
-/// form would drop stays `null`, instead of becoming a default).
+/// Turn authentication on, every other field as it was (see [`settings_from`]).
 pub async fn authentication_on(
     client: &Client,
     account: &str,
     gateway: &str,
     g: &Gateway,
 ) -> Result<Gateway, crate::cloudflare::ApiError> {
-    if exact(g) {
-        let mut g = g.clone();
-        g.authentication = Some(true);
-        return client.update_gateway(account, gateway, &g).await;
-    }
-    let mut s = client.gateway_settings(account, gateway).await?;
+    let mut s = settings_from(client, account, gateway, Some(g)).await?;
     s.raw
         .insert("authentication".into(), serde_json::Value::Bool(true));
     let saved = client.put_gateway_settings(account, gateway, &s).await?;
@@ -374,6 +364,22 @@ pub async fn authentication_on(
             &format!("the gateway has an unexpected shape ({e})"),
         )
     })
+}
+
+/// The gateway's settings to change and send back whole: `base` (the typed object this run
+/// read or wrote) when it gives back every writable field exactly ([`exact`]), else the raw
+/// object read now (a `null` the typed form would drop stays `null` instead of becoming a
+/// default).
+async fn settings_from(
+    client: &Client,
+    account: &str,
+    gateway: &str,
+    base: Option<&Gateway>,
+) -> Result<GatewaySettings, crate::cloudflare::ApiError> {
+    match base.filter(|g| exact(g)) {
+        Some(g) => Ok(GatewaySettings::of_gateway(g)),
+        None => client.gateway_settings(account, gateway).await,
+    }
 }
 
 /// Whether the typed gateway gives back every writable field as Cloudflare sent it: its
